@@ -1,0 +1,26 @@
+//! mcs-gitops makes a Karmada federation's MultiClusterService (MCS) objects
+//! match a Git repository, and tells the repository what really happened.
+//!
+//! Data flows one way:
+//!
+//! 1. [`source`] reads a revision of the repository (a directory, or a Git
+//!    commit's tree) into plain files;
+//! 2. [`manifest`] (pure) parses and validates them into the desired MCS
+//!    objects, collecting every problem as a diagnostic;
+//! 3. [`federation`] reads the live state of the Karmada control plane
+//!    (Clusters, MCS, Services, ResourceBindings, Works) and writes with
+//!    server-side apply;
+//! 4. [`plan`] (pure) compares desired with live: object changes, and where
+//!    each Service's endpoints flow (provider cluster to consumer cluster);
+//! 5. [`report`] (pure) renders diagnostics, plans, reviews and status files
+//!    as text, Markdown or JSON;
+//! 6. [`reconcile`] wires one pass of that pipeline; the daemon repeats it.
+//!
+//! Only `reconcile` and the command-line layer know every other module.
+
+pub mod cli;
+pub mod commands;
+pub mod manifest;
+pub mod plan;
+pub mod report;
+pub mod source;

@@ -1,0 +1,24 @@
+//! Repository files to validated MultiClusterService objects. Pure: no I/O.
+//!
+//! The `source` layer hands over the files of a revision as bytes
+//! ([`RepoFile`]); this module selects the configuration files, parses every
+//! YAML document, applies the per-document rules and then the rules that
+//! need the whole repository (duplicates, cluster inventory, tenancy). The
+//! result is a [`Desired`] state: the objects that passed, and every
+//! [`Diagnostic`] of the revision.
+
+pub mod diagnostic;
+pub mod document;
+pub mod inventory;
+pub mod model;
+pub mod names;
+pub mod parse;
+pub mod repo_config;
+pub mod repository;
+pub mod validate;
+
+pub use diagnostic::{Diagnostic, Location, Rule, Severity};
+pub use inventory::{ClusterInfo, Inventory, InventorySource, KubeVersion};
+pub use model::{ExposureType, MultiClusterService, ObjectKey, Port};
+pub use repo_config::{REPO_CONFIG_FILE, RepoConfig};
+pub use repository::{Desired, FileContent, Policy, RepoFile, check_inventory, check_policy, load};

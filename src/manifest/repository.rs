@@ -1,0 +1,363 @@
+//! Whole-repository rules: file selection, duplicates, inventory, tenancy.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::diagnostic::{self, Diagnostic, Location, Rule};
+use super::inventory::{Inventory, MIN_KUBERNETES};
+use super::model::{Located, MultiClusterService, ObjectKey};
+use super::names::closest;
+use super::parse::parse_file;
+use super::repo_config::{REPO_CONFIG_FILE, RepoConfig};
+use super::validate::validate_document;
+
+/// One file of a revision, as the source layer found it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepoFile {
+    /// Path relative to the repository root, `/`-separated.
+    pub path: String,
+    /// What could be read.
+    pub content: FileContent,
+}
+
+/// The content of a repository file, or why it was not read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileContent {
+    /// The file's bytes (for a symlink inside the repository: its target's).
+    Bytes(Vec<u8>),
+    /// A symlink whose target lies outside the repository.
+    SymlinkEscape {
+        /// The link's target as stored.
+        target: String,
+    },
+    /// A Git submodule: its content is not part of this repository.
+    Submodule,
+    /// A file too large to be configuration.
+    TooLarge {
+        /// Its size in bytes.
+        size: u64,
+    },
+}
+
+impl RepoFile {
+    /// A regular file.
+    pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        RepoFile {
+            path: path.into(),
+            content: FileContent::Bytes(bytes.into()),
+        }
+    }
+}
+
+/// Limits set by the operator, which a repository cannot widen.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    /// Namespaces objects may target; `None` allows all.
+    pub allowed_namespaces: Option<BTreeSet<String>>,
+    /// Clusters objects may name; `None` allows all.
+    pub allowed_clusters: Option<BTreeSet<String>>,
+}
+
+/// The desired state of a revision.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Desired {
+    /// Objects that passed every per-document rule, sorted by key.
+    pub objects: Vec<MultiClusterService>,
+    /// Every problem of the revision, sorted by location.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The inventory from `mcs-gitops.yaml`, if it lists clusters.
+    pub inventory: Option<Inventory>,
+    /// How many configuration files were read.
+    pub files_read: usize,
+}
+
+impl Desired {
+    /// Whether the revision may be applied (no errors; warnings allowed).
+    pub fn is_valid(&self) -> bool {
+        !self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Number of errors.
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    /// Number of warnings.
+    pub fn warning_count(&self) -> usize {
+        self.diagnostics.len() - self.error_count()
+    }
+
+    /// Adds diagnostics, keeping the list sorted.
+    pub fn extend_diagnostics(&mut self, more: impl IntoIterator<Item = Diagnostic>) {
+        self.diagnostics.extend(more);
+        diagnostic::sort(&mut self.diagnostics);
+    }
+}
+
+/// Whether a path is a configuration file candidate: YAML, not hidden, not
+/// the settings file.
+pub fn is_candidate(path: &str) -> bool {
+    let yaml = path.ends_with(".yaml") || path.ends_with(".yml");
+    yaml && !is_hidden(path) && path != REPO_CONFIG_FILE
+}
+
+fn is_hidden(path: &str) -> bool {
+    path.split('/').any(|part| part.starts_with('.'))
+}
+
+/// Reads and validates a revision's files under the operator's policy.
+pub fn load(files: &[RepoFile], policy: &Policy) -> Desired {
+    let mut desired = Desired::default();
+    let config = read_config(files, &mut desired.diagnostics);
+    let mut objects = Vec::new();
+    let mut invalid = BTreeSet::new();
+    for file in files {
+        let submodule = matches!(file.content, FileContent::Submodule) && !is_hidden(&file.path);
+        if !(is_candidate(&file.path) || submodule) || config.is_excluded(&file.path) {
+            continue;
+        }
+        desired.files_read += 1;
+        for (object, valid) in load_file(file, &mut desired.diagnostics) {
+            if !valid {
+                invalid.insert(object.origin.clone());
+            }
+            objects.push(object);
+        }
+    }
+    objects.sort_by(|a, b| a.key.cmp(&b.key).then(a.origin.cmp(&b.origin)));
+    let objects = dedupe(objects, &mut desired.diagnostics);
+    if let Some(inventory) = &config.inventory {
+        desired
+            .diagnostics
+            .extend(check_inventory(&objects, inventory));
+    }
+    desired.diagnostics.extend(check_policy(&objects, policy));
+    desired.objects = objects
+        .into_iter()
+        .filter(|o| !invalid.contains(&o.origin))
+        .collect();
+    desired.inventory = config.inventory;
+    diagnostic::sort(&mut desired.diagnostics);
+    desired
+}
+
+fn read_config(files: &[RepoFile], diagnostics: &mut Vec<Diagnostic>) -> RepoConfig {
+    let Some(file) = files.iter().find(|f| f.path == REPO_CONFIG_FILE) else {
+        return RepoConfig::default();
+    };
+    match &file.content {
+        FileContent::Bytes(bytes) => {
+            let (config, problems) = RepoConfig::parse(bytes);
+            diagnostics.extend(problems);
+            config
+        }
+        _ => {
+            diagnostics.push(refused(file).unwrap_or_else(|| {
+                Diagnostic::error(Rule::RepoConfig, Location::file(&file.path), "unreadable")
+            }));
+            RepoConfig::default()
+        }
+    }
+}
+
+/// Parses and validates one file: each object read, with whether it is
+/// valid; diagnostics are appended to `diagnostics`.
+pub fn load_file(
+    file: &RepoFile,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<(MultiClusterService, bool)> {
+    let FileContent::Bytes(bytes) = &file.content else {
+        diagnostics.extend(refused(file));
+        return Vec::new();
+    };
+    let parsed = parse_file(&file.path, bytes);
+    diagnostics.extend(parsed.diagnostics);
+    let mut objects = Vec::new();
+    for document in parsed.documents {
+        let (object, problems) = validate_document(&file.path, document);
+        let valid = !problems.iter().any(Diagnostic::is_error);
+        diagnostics.extend(problems);
+        objects.extend(object.map(|o| (o, valid)));
+    }
+    objects
+}
+
+fn refused(file: &RepoFile) -> Option<Diagnostic> {
+    let location = Location::file(&file.path);
+    Some(match &file.content {
+        FileContent::Bytes(_) => return None,
+        FileContent::SymlinkEscape { target } => Diagnostic::error(
+            Rule::SymlinkEscape,
+            location,
+            format!("symlink to `{target}` does not lead to a file inside the repository; it was not read"),
+        )
+        .with_hint("commit the file itself instead of a link to it"),
+        FileContent::Submodule => Diagnostic::error(
+            Rule::FileUnreadable,
+            location,
+            "a Git submodule cannot hold configuration: its content is not part of this revision",
+        )
+        .with_hint("vendor the files or exclude the path in mcs-gitops.yaml"),
+        FileContent::TooLarge { size } => Diagnostic::error(
+            Rule::FileUnreadable,
+            location,
+            format!("file has {size} bytes, more than the limit for a configuration file"),
+        )
+        .with_hint("exclude generated or data files in mcs-gitops.yaml"),
+    })
+}
+
+fn dedupe(
+    objects: Vec<MultiClusterService>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<MultiClusterService> {
+    let mut kept: Vec<MultiClusterService> = Vec::with_capacity(objects.len());
+    for object in objects {
+        match kept.last() {
+            Some(first) if first.key == object.key => diagnostics.push(
+                Diagnostic::error(
+                    Rule::DuplicateObject,
+                    object.origin.clone(),
+                    format!("{} is defined twice", object.key),
+                )
+                .for_object(&object.key)
+                .with_related(first.origin.clone(), "first defined here")
+                .with_hint("keep one definition per Service: one file per Service"),
+            ),
+            _ => kept.push(object),
+        }
+    }
+    kept
+}
+
+/// Checks every named cluster against an inventory: it must exist and run
+/// Kubernetes 1.21 or later.
+pub fn check_inventory(objects: &[MultiClusterService], inventory: &Inventory) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for object in objects {
+        for cluster in named_clusters(object) {
+            if let Some(diagnostic) = check_cluster(object, cluster, inventory) {
+                diagnostics.push(diagnostic);
+            }
+        }
+    }
+    diagnostics
+}
+
+fn named_clusters(object: &MultiClusterService) -> impl Iterator<Item = &Located<String>> {
+    object
+        .provider_clusters
+        .iter()
+        .chain(object.consumer_clusters.iter())
+}
+
+fn check_cluster(
+    object: &MultiClusterService,
+    cluster: &Located<String>,
+    inventory: &Inventory,
+) -> Option<Diagnostic> {
+    let name = cluster.value.as_str();
+    let Some(info) = inventory.clusters.get(name) else {
+        let known: Vec<&str> = inventory.names().collect();
+        let hint = match closest(name, known.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => format!("known clusters: {}", known.join(", ")),
+        };
+        return Some(
+            Diagnostic::error(
+                Rule::UnknownCluster,
+                cluster.location.clone(),
+                format!("cluster `{name}` is not in {} (Karmada would accept it silently and expose nothing there)", inventory.source),
+            )
+            .for_object(&object.key)
+            .with_hint(hint),
+        );
+    };
+    let version = info.version()?;
+    (!version.supports_mcs()).then(|| {
+        Diagnostic::error(
+            Rule::ClusterVersion,
+            cluster.location.clone(),
+            format!("cluster `{name}` runs Kubernetes {version}; MultiClusterService needs {MIN_KUBERNETES} or later"),
+        )
+        .for_object(&object.key)
+        .with_hint(format!("upgrade `{name}` or remove it from this MultiClusterService"))
+    })
+}
+
+/// Checks objects against the operator's tenancy policy.
+pub fn check_policy(objects: &[MultiClusterService], policy: &Policy) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for object in objects {
+        if let Some(allowed) = &policy.allowed_namespaces
+            && !allowed.contains(&object.key.namespace)
+        {
+            diagnostics.push(not_allowed_namespace(object, allowed));
+        }
+        let Some(allowed) = &policy.allowed_clusters else {
+            continue;
+        };
+        for cluster in named_clusters(object).filter(|c| !allowed.contains(&c.value)) {
+            diagnostics.push(
+                Diagnostic::error(
+                    Rule::ClusterNotAllowed,
+                    cluster.location.clone(),
+                    format!(
+                        "cluster `{}` is outside the clusters this reconciler may expose to",
+                        cluster.value
+                    ),
+                )
+                .for_object(&object.key)
+                .with_hint(format!("allowed clusters: {}", join(allowed))),
+            );
+        }
+        if object.provider_clusters.is_empty() || object.consumer_clusters.is_empty() {
+            diagnostics.push(all_clusters_not_allowed(object, allowed));
+        }
+    }
+    diagnostics
+}
+
+fn not_allowed_namespace(object: &MultiClusterService, allowed: &BTreeSet<String>) -> Diagnostic {
+    Diagnostic::error(
+        Rule::NamespaceNotAllowed,
+        object.origin.clone(),
+        format!(
+            "namespace `{}` is outside the namespaces this reconciler may write",
+            object.key.namespace
+        ),
+    )
+    .for_object(&object.key)
+    .with_hint(format!("allowed namespaces: {}", join(allowed)))
+}
+
+fn all_clusters_not_allowed(
+    object: &MultiClusterService,
+    allowed: &BTreeSet<String>,
+) -> Diagnostic {
+    let field = if object.provider_clusters.is_empty() {
+        "providerClusters"
+    } else {
+        "consumerClusters"
+    };
+    Diagnostic::error(
+        Rule::ClusterNotAllowed,
+        object.origin.clone(),
+        format!("{field} is empty, which means ALL clusters, but this reconciler may only name some clusters"),
+    )
+    .for_object(&object.key)
+    .with_hint(format!("list the clusters explicitly; allowed: {}", join(allowed)))
+}
+
+fn join(set: &BTreeSet<String>) -> String {
+    set.iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Objects by key, for lookups.
+pub fn by_key(objects: &[MultiClusterService]) -> BTreeMap<&ObjectKey, &MultiClusterService> {
+    objects.iter().map(|o| (&o.key, o)).collect()
+}

@@ -1,0 +1,295 @@
+//! Per-document rules: a parsed document to a [`MultiClusterService`].
+//!
+//! Each rule adds diagnostics and carries on, so one run shows every problem
+//! of a document. The spec's own rules live in [`spec`].
+
+mod spec;
+
+use spec::{CheckedSpec, check_spec};
+
+use serde_saphyr::Spanned;
+
+use super::diagnostic::{Diagnostic, Location, Rule};
+use super::document::{McsDocument, MetadataDocument};
+use super::model::{API_VERSION, KIND, MultiClusterService, ObjectKey};
+use super::names::{LabelKind, NameProblem, check_label};
+use super::parse::{foreign_kind, spanned_location};
+
+/// Longest cluster name Karmada accepts.
+pub const MAX_CLUSTER_NAME: usize = 48;
+/// Longest object name or namespace.
+pub const MAX_LABEL: usize = 63;
+
+/// Collects diagnostics for one document.
+pub(super) struct Checker<'a> {
+    path: &'a str,
+    object: Option<String>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    pub(super) fn at<T>(&self, spanned: &Spanned<T>) -> Location {
+        spanned_location(self.path, &spanned.referenced)
+    }
+
+    pub(super) fn push(&mut self, diagnostic: Diagnostic) {
+        let diagnostic = match &self.object {
+            Some(object) => diagnostic.for_object(object),
+            None => diagnostic,
+        };
+        self.diagnostics.push(diagnostic);
+    }
+
+    pub(super) fn error<T>(
+        &mut self,
+        rule: Rule,
+        spanned: &Spanned<T>,
+        message: impl Into<String>,
+    ) {
+        let location = self.at(spanned);
+        self.push(Diagnostic::error(rule, location, message));
+    }
+}
+
+/// Checks one document of `path`. The object is returned whenever its name
+/// and spec could be read, even with errors, so that repository-wide rules can
+/// still report on it; the diagnostics tell whether it is valid.
+pub fn validate_document(
+    path: &str,
+    document: McsDocument,
+) -> (Option<MultiClusterService>, Vec<Diagnostic>) {
+    let mut checker = Checker {
+        path,
+        object: None,
+        diagnostics: Vec::new(),
+    };
+    let origin = document_origin(path, &document);
+    if let Some(kind) = document.kind.as_ref().filter(|k| k.value != KIND) {
+        let diagnostic = foreign_kind(path, Some(kind), document.api_version.as_ref());
+        return (None, vec![diagnostic]);
+    }
+    check_type_meta(&mut checker, &document, &origin);
+    let key = document
+        .metadata
+        .as_ref()
+        .and_then(|m| check_metadata(&mut checker, m));
+    if key.is_none() && document.metadata.is_none() {
+        checker.push(
+            Diagnostic::error(Rule::ObjectName, origin.clone(), "metadata.name is missing")
+                .with_hint("name the MultiClusterService after the Service it exposes"),
+        );
+    }
+    checker.object = key.as_ref().map(ToString::to_string);
+    if let Some(status) = &document.status {
+        checker.error(
+            Rule::ServerOwnedField,
+            status,
+            "`status` is written by Karmada and must not be in Git",
+        );
+    }
+    let spec = match &document.spec {
+        Some(spec) => Some(check_spec(&mut checker, spec)),
+        None => {
+            checker.push(
+                Diagnostic::error(Rule::Types, origin.clone(), "spec.types is missing")
+                    .with_hint("add `spec: {types: [CrossCluster]}`"),
+            );
+            None
+        }
+    };
+    let metadata = document.metadata.map(|m| m.value);
+    let object = match (key, spec) {
+        (Some(key), Some(spec)) => Some(build(key, origin, metadata, spec)),
+        _ => None,
+    };
+    (object, checker.diagnostics)
+}
+
+fn document_origin(path: &str, document: &McsDocument) -> Location {
+    let first = [
+        document.api_version.as_ref().map(|s| &s.referenced),
+        document.kind.as_ref().map(|s| &s.referenced),
+    ];
+    first
+        .into_iter()
+        .flatten()
+        .min_by_key(|l| (l.line(), l.column()))
+        .map(|l| {
+            let mut location = spanned_location(path, l);
+            location.column = 1;
+            location
+        })
+        .unwrap_or_else(|| Location::file(path))
+}
+
+fn check_type_meta(checker: &mut Checker<'_>, document: &McsDocument, origin: &Location) {
+    if document.kind.is_none() {
+        checker.push(Diagnostic::error(
+            Rule::Schema,
+            origin.clone(),
+            format!("`kind` is missing; expected {KIND}"),
+        ));
+    }
+    match &document.api_version {
+        Some(api) if api.value != API_VERSION => {
+            let location = checker.at(api).spanning(api.value.chars().count());
+            checker.push(
+                Diagnostic::error(
+                    Rule::ApiVersion,
+                    location,
+                    format!("apiVersion `{}` is not {API_VERSION}", api.value),
+                )
+                .with_hint(format!("write `apiVersion: {API_VERSION}`")),
+            );
+        }
+        Some(_) => {}
+        None => checker.push(Diagnostic::error(
+            Rule::ApiVersion,
+            origin.clone(),
+            format!("`apiVersion` is missing; expected {API_VERSION}"),
+        )),
+    }
+}
+
+fn check_metadata(
+    checker: &mut Checker<'_>,
+    metadata: &Spanned<MetadataDocument>,
+) -> Option<ObjectKey> {
+    let server_owned = [
+        ("uid", metadata.value.uid.as_ref()),
+        ("resourceVersion", metadata.value.resource_version.as_ref()),
+        ("generation", metadata.value.generation.as_ref()),
+        (
+            "creationTimestamp",
+            metadata.value.creation_timestamp.as_ref(),
+        ),
+        ("managedFields", metadata.value.managed_fields.as_ref()),
+        (
+            "deletionTimestamp",
+            metadata.value.deletion_timestamp.as_ref(),
+        ),
+        ("selfLink", metadata.value.self_link.as_ref()),
+    ];
+    for (field, value) in server_owned {
+        if let Some(value) = value {
+            let location = checker.at(value);
+            checker.push(
+                Diagnostic::error(
+                    Rule::ServerOwnedField,
+                    location,
+                    format!("metadata.{field} is set by the API server and must not be in Git"),
+                )
+                .with_hint(format!(
+                    "delete `{field}`: it was probably copied from `kubectl get -o yaml`"
+                )),
+            );
+        }
+    }
+    let name = check_name(checker, metadata);
+    let namespace = check_namespace(checker, metadata);
+    Some(ObjectKey::new(namespace?, name?))
+}
+
+fn check_name(checker: &mut Checker<'_>, metadata: &Spanned<MetadataDocument>) -> Option<String> {
+    let Some(name) = &metadata.value.name else {
+        let location = checker.at(metadata);
+        checker.push(
+            Diagnostic::error(Rule::ObjectName, location, "metadata.name is missing")
+                .with_hint("name the MultiClusterService after the Service it exposes"),
+        );
+        return None;
+    };
+    match check_label(&name.value, LabelKind::Dns1035, MAX_LABEL) {
+        Ok(()) => Some(name.value.clone()),
+        Err(problem) => {
+            let diagnostic =
+                name_diagnostic(checker, name, &problem, "metadata.name", Rule::ObjectName);
+            checker.push(diagnostic);
+            None
+        }
+    }
+}
+
+fn check_namespace(
+    checker: &mut Checker<'_>,
+    metadata: &Spanned<MetadataDocument>,
+) -> Option<String> {
+    let Some(namespace) = metadata
+        .value
+        .namespace
+        .as_ref()
+        .filter(|n| !n.value.is_empty())
+    else {
+        return Some("default".to_owned());
+    };
+    match check_label(&namespace.value, LabelKind::Dns1123, MAX_LABEL) {
+        Ok(()) => Some(namespace.value.clone()),
+        Err(problem) => {
+            let diagnostic = name_diagnostic(
+                checker,
+                namespace,
+                &problem,
+                "metadata.namespace",
+                Rule::Namespace,
+            );
+            checker.push(diagnostic);
+            None
+        }
+    }
+}
+
+/// A diagnostic for a name that breaks its label grammar.
+pub(super) fn name_diagnostic(
+    checker: &Checker<'_>,
+    name: &Spanned<String>,
+    problem: &NameProblem,
+    what: &str,
+    rule: Rule,
+) -> Diagnostic {
+    let location = checker.at(name).spanning(name.value.chars().count());
+    let diagnostic = Diagnostic::error(
+        rule,
+        location,
+        format!(
+            "{what} `{}` {}",
+            name.value.escape_debug(),
+            problem.describe()
+        ),
+    );
+    match (problem, problem.suggestion(&name.value)) {
+        (NameProblem::Uppercase { .. }, Some(lower)) if rule == Rule::ClusterName => diagnostic
+            .with_hint(format!(
+                "Karmada cluster names are lowercase (its webhook rejects `{}`): did you mean `{lower}`?",
+                name.value
+            )),
+        (_, Some(suggestion)) => diagnostic.with_hint(format!("did you mean `{suggestion}`?")),
+        (_, None) => diagnostic,
+    }
+}
+
+fn build(
+    key: ObjectKey,
+    origin: Location,
+    metadata: Option<MetadataDocument>,
+    spec: CheckedSpec,
+) -> MultiClusterService {
+    let (labels, annotations) = metadata
+        .map(|m| {
+            (
+                m.labels.unwrap_or_default(),
+                m.annotations.unwrap_or_default(),
+            )
+        })
+        .unwrap_or_default();
+    MultiClusterService {
+        key,
+        origin,
+        types: spec.types,
+        ports: spec.ports,
+        provider_clusters: spec.providers,
+        consumer_clusters: spec.consumers,
+        labels,
+        annotations,
+        deprecated: spec.deprecated,
+    }
+}

@@ -1,0 +1,155 @@
+//! A revision that is a commit of a Git repository, read from its tree
+//! without a checkout.
+
+use std::path::Path;
+
+use git2::{ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
+
+use super::{Snapshot, SourceError, hidden, resolve_link, sorted, wanted};
+use crate::manifest::parse::MAX_FILE_BYTES;
+use crate::manifest::{FileContent, RepoFile};
+
+const SYMLINK_MODE: i32 = 0o120000;
+
+/// Reads the candidate files of revision `rev` of the repository containing
+/// `path`. When `path` is a subdirectory of the work tree, only that
+/// subdirectory of the commit is read, and paths are relative to it.
+pub fn read_revision(path: &Path, rev: &str) -> Result<Snapshot, SourceError> {
+    let repo = Repository::discover(path).map_err(|source| SourceError::OpenRepository {
+        path: path.to_owned(),
+        source,
+    })?;
+    let subdir = subdirectory_of(&repo, path);
+    read_commit_tree(&repo, rev, &subdir)
+}
+
+/// Reads revision `rev` of an open repository, below `subdir` ("" for the root).
+pub fn read_commit_tree(
+    repo: &Repository,
+    rev: &str,
+    subdir: &str,
+) -> Result<Snapshot, SourceError> {
+    let resolve = |source| SourceError::ResolveRevision {
+        rev: rev.to_owned(),
+        source,
+    };
+    let commit = repo
+        .revparse_single(rev)
+        .and_then(|object| object.peel_to_commit())
+        .map_err(resolve)?;
+    let id = commit.id().to_string();
+    let read = |source| SourceError::ReadTree {
+        rev: id.clone(),
+        source,
+    };
+    let mut tree = commit.tree().map_err(read)?;
+    if !subdir.is_empty() {
+        let missing = || SourceError::MissingSubdirectory {
+            subdir: subdir.to_owned(),
+            rev: id.clone(),
+        };
+        let entry = tree.get_path(Path::new(subdir)).map_err(|_| missing())?;
+        tree = entry
+            .to_object(repo)
+            .and_then(|o| o.peel_to_tree())
+            .map_err(|_| missing())?;
+    }
+    let files = read_tree(repo, &tree).map_err(read)?;
+    Ok(Snapshot {
+        revision: Some(id),
+        files: sorted(files),
+    })
+}
+
+/// The path of `path` relative to the repository's work tree, `/`-separated.
+fn subdirectory_of(repo: &Repository, path: &Path) -> String {
+    let (Some(workdir), Ok(path)) = (repo.workdir(), path.canonicalize()) else {
+        return String::new();
+    };
+    let Ok(workdir) = workdir.canonicalize() else {
+        return String::new();
+    };
+    path.strip_prefix(&workdir)
+        .map(|p| {
+            p.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .unwrap_or_default()
+}
+
+struct Entry {
+    path: String,
+    id: Oid,
+    kind: Option<ObjectType>,
+    mode: i32,
+}
+
+fn read_tree(repo: &Repository, tree: &Tree<'_>) -> Result<Vec<RepoFile>, git2::Error> {
+    let mut entries = Vec::new();
+    tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+        let name = entry.name().unwrap_or_default();
+        if hidden(name) {
+            return TreeWalkResult::Skip;
+        }
+        let kind = entry.kind();
+        if kind == Some(ObjectType::Tree) {
+            return TreeWalkResult::Ok;
+        }
+        if kind == Some(ObjectType::Commit) || wanted(name) {
+            entries.push(Entry {
+                path: format!("{dir}{name}"),
+                id: entry.id(),
+                kind,
+                mode: entry.filemode(),
+            });
+        }
+        TreeWalkResult::Ok
+    })?;
+    entries
+        .into_iter()
+        .map(|entry| read_entry(repo, tree, entry))
+        .collect()
+}
+
+fn read_entry(repo: &Repository, tree: &Tree<'_>, entry: Entry) -> Result<RepoFile, git2::Error> {
+    let content = match entry.kind {
+        Some(ObjectType::Commit) => FileContent::Submodule,
+        _ if entry.mode == SYMLINK_MODE => read_symlink(repo, tree, &entry)?,
+        _ => read_blob(repo, entry.id)?,
+    };
+    Ok(RepoFile {
+        path: entry.path,
+        content,
+    })
+}
+
+fn read_blob(repo: &Repository, id: Oid) -> Result<FileContent, git2::Error> {
+    let (size, _) = repo.odb()?.read_header(id)?;
+    if size > MAX_FILE_BYTES {
+        return Ok(FileContent::TooLarge { size: size as u64 });
+    }
+    Ok(FileContent::Bytes(repo.find_blob(id)?.content().to_vec()))
+}
+
+fn read_symlink(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    entry: &Entry,
+) -> Result<FileContent, git2::Error> {
+    let target = String::from_utf8_lossy(repo.find_blob(entry.id)?.content()).into_owned();
+    let link_dir = entry.path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let escape = || FileContent::SymlinkEscape {
+        target: target.clone(),
+    };
+    let Some(resolved) = resolve_link(link_dir, &target) else {
+        return Ok(escape());
+    };
+    match tree.get_path(Path::new(&resolved)) {
+        Ok(found) if found.kind() == Some(ObjectType::Blob) && found.filemode() != SYMLINK_MODE => {
+            read_blob(repo, found.id())
+        }
+        _ => Ok(escape()),
+    }
+}

@@ -1,0 +1,5 @@
+//! Shared test support. Each test file uses the parts it needs.
+
+#![allow(dead_code)]
+
+pub mod fixtures;
