@@ -20,7 +20,9 @@
 
 pub mod cli;
 pub mod commands;
+pub mod federation;
 pub mod manifest;
 pub mod plan;
+pub mod reconcile;
 pub mod report;
 pub mod source;

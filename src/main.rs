@@ -20,6 +20,21 @@ fn main() -> ExitCode {
     };
     let outcome = match &cli.command {
         Command::Validate(args) => commands::validate::run(args, cli.color),
+        Command::Plan(args) => block_on(commands::plan::run(args, cli.color)),
+        Command::Apply(args) => block_on(commands::apply::run(args, cli.color)),
     };
     ExitCode::from(outcome.exit_code())
+}
+
+fn block_on(future: impl Future<Output = Outcome>) -> Outcome {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(future),
+        Err(error) => {
+            eprintln!("mcs-gitops: cannot start the async runtime: {error}");
+            Outcome::CouldNotRun
+        }
+    }
 }

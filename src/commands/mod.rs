@@ -2,13 +2,18 @@
 //! pure core and renders the result. `main` maps their [`Outcome`] to an
 //! exit code.
 
+pub mod apply;
+pub mod plan;
 pub mod validate;
 
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 
-use crate::cli::{ColorWhen, PolicyArgs, SourceArgs};
+use crate::cli::{ChangeArgs, ColorWhen, FederationArgs, PolicyArgs, SourceArgs};
+use crate::federation::{ApplyOptions, ConnectOptions, Federation, Scope, connect};
 use crate::manifest::Policy;
+use crate::plan::{ChangeOptions, PruneGuard};
+use crate::reconcile::Settings;
 use crate::report::Color;
 use crate::source::{self, Snapshot, SourceError};
 
@@ -72,5 +77,49 @@ pub fn policy(args: &PolicyArgs) -> Policy {
     Policy {
         allowed_namespaces: set(&args.allowed_namespaces),
         allowed_clusters: set(&args.allowed_clusters),
+    }
+}
+
+/// Connects to the federation named by the flags; errors are printed.
+pub async fn federation(args: &FederationArgs) -> Option<Federation> {
+    let options = ConnectOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+    };
+    match connect(&options).await {
+        Ok(client) => Some(Federation::new(client, args.instance.clone())),
+        Err(error) => {
+            eprintln!("mcs-gitops: {error}");
+            None
+        }
+    }
+}
+
+/// Resolves reconcile settings from flags.
+pub fn settings(
+    federation: &FederationArgs,
+    policy_args: &PolicyArgs,
+    change: &ChangeArgs,
+    apply: ApplyOptions,
+) -> Settings {
+    let policy = policy(policy_args);
+    let scope = match &policy.allowed_namespaces {
+        Some(namespaces) => Scope::Namespaces(namespaces.clone()),
+        None => Scope::AllNamespaces,
+    };
+    Settings {
+        policy,
+        scope,
+        changes: ChangeOptions {
+            instance: federation.instance.clone(),
+            revision: None,
+            adopt: change.adopt,
+            recreate: change.recreate,
+            prune: PruneGuard {
+                max_fraction: change.max_prune_fraction,
+                allow_mass_prune: change.allow_mass_prune,
+            },
+        },
+        apply,
     }
 }

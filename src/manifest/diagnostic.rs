@@ -118,11 +118,16 @@ pub enum Rule {
     ClusterNotAllowed,
     /// A field accepted by the API has no effect (e.g. `ports` on CrossCluster).
     NoEffect,
+    /// The Service an MCS exposes does not exist on the control plane.
+    ServiceMissing,
+    /// The Service will be delivered to a cluster that does not run it today,
+    /// overwriting any Service of the same name there.
+    ServiceOverwrite,
 }
 
 impl Rule {
     /// Every rule, in documentation order.
-    pub const ALL: [Rule; 21] = [
+    pub const ALL: [Rule; 23] = [
         Rule::YamlSyntax,
         Rule::Schema,
         Rule::FileUnreadable,
@@ -144,6 +149,8 @@ impl Rule {
         Rule::NamespaceNotAllowed,
         Rule::ClusterNotAllowed,
         Rule::NoEffect,
+        Rule::ServiceMissing,
+        Rule::ServiceOverwrite,
     ];
 
     /// The stable kebab-case name of the rule.
@@ -170,6 +177,8 @@ impl Rule {
             Rule::NamespaceNotAllowed => "namespace-not-allowed",
             Rule::ClusterNotAllowed => "cluster-not-allowed",
             Rule::NoEffect => "no-effect",
+            Rule::ServiceMissing => "service-missing",
+            Rule::ServiceOverwrite => "service-overwrite",
         }
     }
 
@@ -227,6 +236,12 @@ impl Rule {
                 "objects may only name the clusters this reconciler is allowed to expose to"
             }
             Rule::NoEffect => "fields that Karmada accepts but ignores deserve a second look",
+            Rule::ServiceMissing => {
+                "an MCS must be named after an existing Service in its namespace on the Karmada control plane"
+            }
+            Rule::ServiceOverwrite => {
+                "delivering a Service to a cluster overwrites any Service of the same name there"
+            }
         }
     }
 }

@@ -21,4 +21,6 @@ pub use diagnostic::{Diagnostic, Location, Rule, Severity};
 pub use inventory::{ClusterInfo, Inventory, InventorySource, KubeVersion};
 pub use model::{ExposureType, MultiClusterService, ObjectKey, Port};
 pub use repo_config::{REPO_CONFIG_FILE, RepoConfig};
-pub use repository::{Desired, FileContent, Policy, RepoFile, check_inventory, check_policy, load};
+pub use repository::{
+    Desired, FileContent, Policy, RepoFile, check_inventory, check_policy, load, load_against,
+};

@@ -106,10 +106,20 @@ fn is_hidden(path: &str) -> bool {
     path.split('/').any(|part| part.starts_with('.'))
 }
 
-/// Reads and validates a revision's files under the operator's policy.
+/// Reads and validates a revision's files under the operator's policy,
+/// checking clusters against the inventory of `mcs-gitops.yaml` if any.
 pub fn load(files: &[RepoFile], policy: &Policy) -> Desired {
+    load_against(files, policy, None)
+}
+
+/// Like [`load`], but checks clusters against `inventory` (the live
+/// federation's) instead of the repository's own list.
+pub fn load_against(files: &[RepoFile], policy: &Policy, inventory: Option<&Inventory>) -> Desired {
     let mut desired = Desired::default();
-    let config = read_config(files, &mut desired.diagnostics);
+    let mut config = read_config(files, &mut desired.diagnostics);
+    if let Some(inventory) = inventory {
+        config.inventory = Some(inventory.clone());
+    }
     let mut objects = Vec::new();
     let mut invalid = BTreeSet::new();
     for file in files {

@@ -3,3 +3,5 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod repo;
+pub mod sandbox;

@@ -1,0 +1,138 @@
+//! One consistent-enough read of the live state: six lists, sent
+//! concurrently.
+
+use std::collections::BTreeSet;
+
+use futures::future::try_join_all;
+use kube::api::ListParams;
+use kube::core::Request;
+use serde_json::Value;
+
+use super::resources::{
+    CLUSTER, EVENT, MULTI_CLUSTER_SERVICE, RESOURCE_BINDING, Resource, SERVICE, WORK, list_raw,
+};
+use super::{Federation, FederationError, describe};
+use crate::manifest::ObjectKey;
+use crate::plan::live::{
+    LiveBinding, LiveCluster, LiveEvent, LiveObject, LiveState, LiveWork, WORK_MCS_NAME_LABEL,
+};
+
+/// Which namespaces to read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// Every namespace, with cluster-wide lists.
+    #[default]
+    AllNamespaces,
+    /// Only these namespaces, one list each (for reconcilers limited by RBAC).
+    Namespaces(BTreeSet<String>),
+}
+
+impl Scope {
+    fn namespaces(&self) -> Vec<Option<&str>> {
+        match self {
+            Scope::AllNamespaces => vec![None],
+            Scope::Namespaces(set) => set.iter().map(|ns| Some(ns.as_str())).collect(),
+        }
+    }
+}
+
+impl Federation {
+    /// Reads clusters, MCS objects, Services, bindings, Works and Events.
+    pub async fn snapshot(&self, scope: &Scope) -> Result<LiveState, FederationError> {
+        let all = ListParams::default();
+        let works = ListParams::default().labels(WORK_MCS_NAME_LABEL);
+        let events = ListParams::default().fields("involvedObject.kind=MultiClusterService");
+        let (clusters, objects, services, bindings, work_items, event_items) = tokio::try_join!(
+            self.list(&CLUSTER, &Scope::AllNamespaces, &all),
+            self.list(&MULTI_CLUSTER_SERVICE, scope, &all),
+            self.service_keys(scope),
+            self.list(&RESOURCE_BINDING, scope, &all),
+            self.list(&WORK, &Scope::AllNamespaces, &works),
+            self.list(&EVENT, scope, &events),
+        )?;
+        let mut state = LiveState {
+            clusters: clusters
+                .iter()
+                .filter_map(LiveCluster::from_object)
+                .map(|c| (c.name.clone(), c))
+                .collect(),
+            services,
+            bindings: bindings
+                .iter()
+                .filter_map(LiveBinding::from_object)
+                .collect(),
+            works: work_items
+                .iter()
+                .filter_map(LiveWork::from_object)
+                .collect(),
+            events: event_items
+                .iter()
+                .filter_map(LiveEvent::from_object)
+                .collect(),
+            ..LiveState::default()
+        };
+        state.objects = objects
+            .into_iter()
+            .filter_map(|o| LiveObject::from_object(o, &self.instance))
+            .map(|o| (o.key.clone(), o))
+            .collect();
+        state
+            .works
+            .sort_by(|a, b| (&a.mcs, &a.cluster, &a.name).cmp(&(&b.mcs, &b.cluster, &b.name)));
+        state.events.sort_by(|a, b| a.last_seen.cmp(&b.last_seen));
+        Ok(state)
+    }
+
+    async fn list(
+        &self,
+        resource: &'static Resource,
+        scope: &Scope,
+        params: &ListParams,
+    ) -> Result<Vec<Value>, FederationError> {
+        let lists = scope
+            .namespaces()
+            .into_iter()
+            .map(|ns| list_raw(&self.client, resource, ns, params));
+        let pages = try_join_all(lists)
+            .await
+            .map_err(|e| list_failed(resource, &e))?;
+        Ok(pages.into_iter().flatten().collect())
+    }
+
+    /// Service keys, read as metadata only (the Services' specs are not needed).
+    async fn service_keys(&self, scope: &Scope) -> Result<BTreeSet<ObjectKey>, FederationError> {
+        let mut keys = BTreeSet::new();
+        for ns in scope.namespaces() {
+            let request = Request::new(SERVICE.url(ns));
+            let http = request
+                .list_metadata(&ListParams::default())
+                .map_err(|e| list_failed(&SERVICE, &kube::Error::BuildRequest(e)))?;
+            let list: Value = self
+                .client
+                .request(http)
+                .await
+                .map_err(|e| list_failed(&SERVICE, &e))?;
+            let items = list
+                .get("items")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            keys.extend(items.iter().filter_map(|item| {
+                Some(ObjectKey::new(
+                    item.pointer("/metadata/namespace")?.as_str()?,
+                    item.pointer("/metadata/name")?.as_str()?,
+                ))
+            }));
+        }
+        Ok(keys)
+    }
+}
+
+fn list_failed(resource: &Resource, error: &kube::Error) -> FederationError {
+    let (reason, retry) = describe(error);
+    FederationError::ListFailed {
+        resource: resource.plural,
+        reason,
+        retry,
+    }
+}

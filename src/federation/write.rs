@@ -1,0 +1,304 @@
+//! Writing: server-side apply, dry runs, recreate and prune, with bounded
+//! concurrency. Every object is attempted; one refusal never stops the rest.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, Preconditions};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::Federation;
+use super::resources::MULTI_CLUSTER_SERVICE;
+use crate::manifest::ObjectKey;
+use crate::plan::ownership::FIELD_MANAGER;
+use crate::plan::{Action, Blocker, ObjectChange, Plan};
+
+/// How to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ApplyOptions {
+    /// Take ownership of fields another manager holds (`--force-conflicts`).
+    pub force_conflicts: bool,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Ask the server to validate without persisting.
+    pub dry_run: bool,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            force_conflicts: false,
+            concurrency: 16,
+            dry_run: false,
+        }
+    }
+}
+
+/// What happened to one object.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "outcome")]
+pub enum ObjectOutcome {
+    /// The change was made (in a dry run: the server accepted it).
+    Done,
+    /// Nothing to do.
+    Skipped,
+    /// Not attempted: the plan blocked it.
+    Blocked {
+        /// Why.
+        blocker: Blocker,
+    },
+    /// Attempted and refused by the API.
+    Failed {
+        /// Why.
+        blocker: Blocker,
+    },
+}
+
+/// One object's result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ObjectResult {
+    /// The object.
+    pub key: ObjectKey,
+    /// What was planned.
+    pub action: Action,
+    /// What happened.
+    pub outcome: ObjectOutcome,
+}
+
+/// The result of applying a plan.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ApplyReport {
+    /// Per object, sorted by key.
+    pub results: Vec<ObjectResult>,
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+}
+
+impl ApplyReport {
+    /// Results that were blocked or failed.
+    pub fn problems(&self) -> impl Iterator<Item = &ObjectResult> {
+        self.results.iter().filter(|r| {
+            matches!(
+                r.outcome,
+                ObjectOutcome::Blocked { .. } | ObjectOutcome::Failed { .. }
+            )
+        })
+    }
+
+    /// Whether every change was made.
+    pub fn succeeded(&self) -> bool {
+        self.problems().next().is_none()
+    }
+
+    /// How many objects were written (or would be, in a dry run).
+    pub fn written(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|r| r.outcome == ObjectOutcome::Done)
+            .count()
+    }
+}
+
+impl Federation {
+    fn mcs_api(&self, namespace: &str) -> Api<DynamicObject> {
+        Api::namespaced_with(
+            self.client.clone(),
+            namespace,
+            &MULTI_CLUSTER_SERVICE.api_resource(),
+        )
+    }
+
+    fn patch_params(&self, force: bool, dry_run: bool) -> PatchParams {
+        let mut params = PatchParams::apply(FIELD_MANAGER);
+        if force {
+            params = params.force();
+        }
+        if dry_run {
+            params = params.dry_run();
+        }
+        params
+    }
+
+    /// Asks the server how each applying change would store the object, and
+    /// records the answer (or the refusal) in the plan.
+    pub async fn dry_run(&self, plan: &mut Plan, options: ApplyOptions) {
+        let candidates: Vec<(ObjectKey, Value)> = plan
+            .changes
+            .iter()
+            .filter(|c| c.action.applies() && c.blocked.is_none() && c.action != Action::Recreate)
+            .filter_map(|c| Some((c.key.clone(), c.desired.clone()?)))
+            .collect();
+        let params = self.patch_params(options.force_conflicts, true);
+        let views: Vec<(ObjectKey, Result<Value, Blocker>)> = futures::stream::iter(candidates)
+            .map(|(key, desired)| {
+                let params = params.clone();
+                async move {
+                    let result = self.apply_object(&key, &desired, &params).await;
+                    (key, result)
+                }
+            })
+            .buffer_unordered(options.concurrency.max(1))
+            .collect()
+            .await;
+        for (key, view) in views {
+            plan.record_server_view(&key, view);
+        }
+    }
+
+    async fn apply_object(
+        &self,
+        key: &ObjectKey,
+        desired: &Value,
+        params: &PatchParams,
+    ) -> Result<Value, Blocker> {
+        let api = self.mcs_api(&key.namespace);
+        let stored = api
+            .patch(&key.name, params, &Patch::Apply(desired))
+            .await
+            .map_err(|e| rejected(&e))?;
+        Ok(serde_json::to_value(stored).unwrap_or(Value::Null))
+    }
+
+    /// Makes every unblocked change of the plan. The plan must be valid.
+    pub async fn apply(&self, plan: &Plan, options: ApplyOptions) -> ApplyReport {
+        let mut results: Vec<ObjectResult> = futures::stream::iter(plan.changes.iter())
+            .map(|change| async move {
+                ObjectResult {
+                    key: change.key.clone(),
+                    action: change.action,
+                    outcome: self.execute(change, options).await,
+                }
+            })
+            .buffer_unordered(options.concurrency.max(1))
+            .collect()
+            .await;
+        results.sort_by(|a, b| a.key.cmp(&b.key));
+        ApplyReport {
+            results,
+            dry_run: options.dry_run,
+        }
+    }
+
+    async fn execute(&self, change: &ObjectChange, options: ApplyOptions) -> ObjectOutcome {
+        if let Some(blocker) = &change.blocked {
+            return ObjectOutcome::Blocked {
+                blocker: blocker.clone(),
+            };
+        }
+        let params = self.patch_params(options.force_conflicts, options.dry_run);
+        let result = match (change.action, &change.desired) {
+            (Action::Unchanged | Action::Detach, _) => return ObjectOutcome::Skipped,
+            (Action::Prune, _) => self.delete(change, options.dry_run).await,
+            (Action::Recreate, Some(desired)) => self.recreate(change, desired, &params).await,
+            (_, Some(desired)) => self
+                .apply_object(&change.key, desired, &params)
+                .await
+                .map(drop),
+            (_, None) => return ObjectOutcome::Skipped,
+        };
+        match result {
+            Ok(()) => ObjectOutcome::Done,
+            Err(blocker) => ObjectOutcome::Failed { blocker },
+        }
+    }
+
+    async fn delete(&self, change: &ObjectChange, dry_run: bool) -> Result<(), Blocker> {
+        let mut params = DeleteParams::background().preconditions(Preconditions {
+            uid: change.uid.clone(),
+            resource_version: None,
+        });
+        if dry_run {
+            params = params.dry_run();
+        }
+        match self
+            .mcs_api(&change.key.namespace)
+            .delete(&change.key.name, &params)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+            Err(error) => Err(rejected(&error)),
+        }
+    }
+
+    async fn recreate(
+        &self,
+        change: &ObjectChange,
+        desired: &Value,
+        params: &PatchParams,
+    ) -> Result<(), Blocker> {
+        let dry_run = params.dry_run;
+        self.delete(change, dry_run).await?;
+        if dry_run {
+            return Ok(());
+        }
+        let api = self.mcs_api(&change.key.namespace);
+        for _ in 0..300 {
+            match api.get_opt(&change.key.name).await {
+                Ok(None) => {
+                    return self
+                        .apply_object(&change.key, desired, params)
+                        .await
+                        .map(drop);
+                }
+                Ok(Some(_)) => tokio::time::sleep(Duration::from_millis(200)).await,
+                Err(error) => return Err(rejected(&error)),
+            }
+        }
+        Err(Blocker::Rejected {
+            api_reason: "Timeout".to_owned(),
+            message: "the old object was still being deleted after 60s (a finalizer is pending); it will be created on the next run".to_owned(),
+            managers: Vec::new(),
+        })
+    }
+}
+
+/// Turns an API error into a blocker naming the reason and, for conflicts,
+/// the other field managers.
+pub fn rejected(error: &kube::Error) -> Blocker {
+    match error {
+        kube::Error::Api(status) => Blocker::Rejected {
+            api_reason: if status.reason.is_empty() {
+                status.code.to_string()
+            } else {
+                status.reason.clone()
+            },
+            message: status.message.clone(),
+            managers: conflicting_managers(&status.message),
+        },
+        other => Blocker::Rejected {
+            api_reason: "Unreachable".to_owned(),
+            message: other.to_string(),
+            managers: Vec::new(),
+        },
+    }
+}
+
+/// Manager names in a server-side apply conflict message
+/// (`conflict with "kubectl-edit" using ...`).
+pub fn conflicting_managers(message: &str) -> Vec<String> {
+    let mut managers: Vec<String> = message
+        .split("conflict with \"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect();
+    managers.sort();
+    managers.dedup();
+    managers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::conflicting_managers;
+
+    #[test]
+    fn conflict_messages_name_their_managers() {
+        let message = "Apply failed with 2 conflicts: conflict with \"kubectl-edit\" using networking.karmada.io/v1alpha1: .spec.consumerClusters\nconflict with \"ops-script\" using networking.karmada.io/v1alpha1: .spec.types";
+        assert_eq!(
+            conflicting_managers(message),
+            ["kubectl-edit", "ops-script"]
+        );
+    }
+}

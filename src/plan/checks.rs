@@ -1,0 +1,117 @@
+//! Rules that need the live federation: the Service must exist, named
+//! clusters must exist and be recent enough, and delivering the Service to a
+//! new cluster overwrites a same-named Service there.
+
+use std::collections::BTreeSet;
+
+use super::live::LiveState;
+use super::placement::resolve;
+use crate::manifest::{
+    ClusterInfo, Diagnostic, Inventory, InventorySource, MultiClusterService, Rule,
+};
+
+/// The live clusters as an inventory for validation.
+pub fn live_inventory(live: &LiveState) -> Inventory {
+    Inventory::new(
+        InventorySource::Federation,
+        live.clusters.values().map(|c| {
+            (
+                c.name.clone(),
+                ClusterInfo {
+                    kubernetes_version: c.kubernetes_version.clone(),
+                    ready: Some(c.is_ready()),
+                },
+            )
+        }),
+    )
+}
+
+/// Checks each desired MCS against the live Services and placements.
+pub fn live_checks(objects: &[MultiClusterService], live: &LiveState) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    let clusters = live.cluster_names();
+    for mcs in objects {
+        if !live.services.contains(&mcs.key) {
+            diagnostics.push(
+                Diagnostic::error(
+                    Rule::ServiceMissing,
+                    mcs.origin.clone(),
+                    format!(
+                        "Service {} does not exist on the Karmada control plane",
+                        mcs.key
+                    ),
+                )
+                .for_object(&mcs.key)
+                .with_hint("create the Service first: the MCS must have the same namespace and name as the Service it exposes"),
+            );
+            continue;
+        }
+        let running: BTreeSet<String> = live
+            .bindings
+            .get(&mcs.key)
+            .map(|b| b.scheduled.clone())
+            .unwrap_or_default();
+        let placement = resolve(mcs, Some(&clusters));
+        let already = live_delivery(live, mcs, &clusters);
+        let new: Vec<&String> = placement
+            .delivery
+            .iter()
+            .filter(|c| !running.contains(*c) && !already.contains(*c))
+            .collect();
+        if !new.is_empty() {
+            diagnostics.push(overwrite_caution(mcs, &new));
+        }
+    }
+    diagnostics
+}
+
+/// Where the live MCS (before this change) already delivers the Service.
+fn live_delivery(
+    live: &LiveState,
+    mcs: &MultiClusterService,
+    clusters: &BTreeSet<String>,
+) -> BTreeSet<String> {
+    let Some(object) = live.objects.get(&mcs.key) else {
+        return BTreeSet::new();
+    };
+    let names = |field: &str| -> BTreeSet<String> {
+        let listed: BTreeSet<String> = object
+            .object
+            .pointer(&format!("/spec/{field}"))
+            .and_then(serde_json::Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i.get("name")?.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if listed.is_empty() {
+            clusters.clone()
+        } else {
+            listed
+        }
+    };
+    names("providerClusters")
+        .union(&names("consumerClusters"))
+        .cloned()
+        .collect()
+}
+
+fn overwrite_caution(mcs: &MultiClusterService, new: &[&String]) -> Diagnostic {
+    let list = new
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Diagnostic::warning(
+        Rule::ServiceOverwrite,
+        mcs.origin.clone(),
+        format!(
+            "Service {} will be delivered to {list}, where it does not run today: an existing Service of the same name there is overwritten",
+            mcs.key
+        ),
+    )
+    .for_object(&mcs.key)
+    .with_hint("check that no unrelated Service of this name runs in those clusters")
+}

@@ -1,0 +1,278 @@
+//! Desired versus live placement of each MCS: where its Service is
+//! delivered, and which provider's endpoints reach which consumer.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::live::{Condition, LiveEvent, LiveState, WorkRole};
+use super::placement::{Placement, SliceFlow, resolve};
+use crate::manifest::{MultiClusterService, ObjectKey};
+
+/// The state of one provider-to-consumer endpoint flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlowState {
+    /// Slices are dispatched to the consumer and applied there.
+    InPlace,
+    /// Wanted, and nothing explains why it is absent.
+    Missing,
+    /// Present, but Git does not want it.
+    Unexpected,
+    /// Wanted, and waiting for something named in the reason.
+    Pending,
+}
+
+impl FlowState {
+    /// How the state reads in tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            FlowState::InPlace => "in place",
+            FlowState::Missing => "missing",
+            FlowState::Unexpected => "unexpected",
+            FlowState::Pending => "pending",
+        }
+    }
+}
+
+/// One flow row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlowStatus {
+    /// Cluster whose endpoints flow.
+    pub provider: String,
+    /// Cluster that receives them.
+    pub consumer: String,
+    /// In place, missing, unexpected or pending.
+    pub state: FlowState,
+    /// Endpoints delivered, when slices are present.
+    pub endpoints: Option<usize>,
+    /// Why, when the state is not "in place".
+    pub reason: Option<String>,
+}
+
+/// Where the Service itself is delivered, per cluster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryStatus {
+    /// Cluster name.
+    pub cluster: String,
+    /// Whether Git places the Service there (provider or consumer).
+    pub desired: bool,
+    /// Whether the control plane scheduled it there.
+    pub scheduled: bool,
+    /// Whether the member applied it, when reported.
+    pub applied: Option<bool>,
+}
+
+/// Desired versus live placement of one MCS.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlacementStatus {
+    /// The MCS.
+    pub key: ObjectKey,
+    /// The desired placement, resolved against today's clusters.
+    pub desired: Placement,
+    /// Service delivery per cluster.
+    pub delivery: Vec<DeliveryStatus>,
+    /// Endpoint flows.
+    pub flows: Vec<FlowStatus>,
+    /// Live conditions of the MCS, verbatim.
+    pub conditions: Vec<Condition>,
+    /// Warning events about the MCS, newest last.
+    pub warnings: Vec<LiveEvent>,
+}
+
+/// Compares one MCS's desired placement with the live Works and binding.
+/// `change_pending` says whether the object itself still has to be applied.
+pub fn placement_status(
+    mcs: &MultiClusterService,
+    live: &LiveState,
+    change_pending: bool,
+) -> PlacementStatus {
+    let clusters = live.cluster_names();
+    let desired = resolve(mcs, Some(&clusters));
+    let object = live.objects.get(&mcs.key);
+    let conditions = object.map(|o| o.conditions.clone()).unwrap_or_default();
+    let warnings: Vec<LiveEvent> = live
+        .events_of(&mcs.key)
+        .filter(|e| e.kind == "Warning")
+        .cloned()
+        .collect();
+    let flows = flow_statuses(mcs, &desired, live, change_pending, &conditions, &warnings);
+    PlacementStatus {
+        key: mcs.key.clone(),
+        delivery: delivery_statuses(&mcs.key, &desired, live),
+        desired,
+        flows,
+        conditions,
+        warnings,
+    }
+}
+
+fn delivery_statuses(
+    key: &ObjectKey,
+    desired: &Placement,
+    live: &LiveState,
+) -> Vec<DeliveryStatus> {
+    let binding = live.bindings.get(key);
+    let scheduled = binding.map(|b| b.scheduled.clone()).unwrap_or_default();
+    let clusters: BTreeSet<&String> = desired.delivery.iter().chain(scheduled.iter()).collect();
+    clusters
+        .into_iter()
+        .map(|cluster| DeliveryStatus {
+            cluster: cluster.clone(),
+            desired: desired.delivery.contains(cluster),
+            scheduled: scheduled.contains(cluster),
+            applied: binding.and_then(|b| b.applied.get(cluster).copied()),
+        })
+        .collect()
+}
+
+struct LiveFlow {
+    endpoints: usize,
+    applied: bool,
+    message: Option<String>,
+}
+
+fn live_flows(key: &ObjectKey, live: &LiveState) -> BTreeMap<SliceFlow, LiveFlow> {
+    let mut flows: BTreeMap<SliceFlow, LiveFlow> = BTreeMap::new();
+    for work in live.works_of(key) {
+        let WorkRole::Dispatched {
+            provider,
+            endpoints,
+        } = &work.role
+        else {
+            continue;
+        };
+        let flow = SliceFlow {
+            provider: provider.clone(),
+            consumer: work.cluster.clone(),
+        };
+        let entry = flows.entry(flow).or_insert(LiveFlow {
+            endpoints: 0,
+            applied: true,
+            message: None,
+        });
+        entry.endpoints += endpoints;
+        if !work.is_applied() {
+            entry.applied = false;
+            entry.message = work.applied.as_ref().and_then(|c| c.message.clone());
+        }
+    }
+    flows
+}
+
+fn flow_statuses(
+    mcs: &MultiClusterService,
+    desired: &Placement,
+    live: &LiveState,
+    change_pending: bool,
+    conditions: &[Condition],
+    warnings: &[LiveEvent],
+) -> Vec<FlowStatus> {
+    let mut present = live_flows(&mcs.key, live);
+    let mut rows = Vec::new();
+    for flow in &desired.flows {
+        let row = match present.remove(flow) {
+            Some(found) if found.applied => {
+                status(flow, FlowState::InPlace, Some(found.endpoints), None)
+            }
+            Some(found) => {
+                let reason = found.message.unwrap_or_else(|| {
+                    format!("slices dispatched, not yet applied in {}", flow.consumer)
+                });
+                status(
+                    flow,
+                    FlowState::Pending,
+                    Some(found.endpoints),
+                    Some(reason),
+                )
+            }
+            None => absent(flow, mcs, live, change_pending, conditions, warnings),
+        };
+        rows.push(row);
+    }
+    for (flow, found) in present {
+        let reason = if change_pending {
+            "withdrawn once the change is applied"
+        } else {
+            "Git does not route these endpoints here"
+        };
+        rows.push(status(
+            &flow,
+            FlowState::Unexpected,
+            Some(found.endpoints),
+            Some(reason.to_owned()),
+        ));
+    }
+    rows
+}
+
+fn status(
+    flow: &SliceFlow,
+    state: FlowState,
+    endpoints: Option<usize>,
+    reason: Option<String>,
+) -> FlowStatus {
+    FlowStatus {
+        provider: flow.provider.clone(),
+        consumer: flow.consumer.clone(),
+        state,
+        endpoints,
+        reason,
+    }
+}
+
+fn absent(
+    flow: &SliceFlow,
+    mcs: &MultiClusterService,
+    live: &LiveState,
+    change_pending: bool,
+    conditions: &[Condition],
+    warnings: &[LiveEvent],
+) -> FlowStatus {
+    let pending = |reason: String| status(flow, FlowState::Pending, None, Some(reason));
+    if change_pending {
+        return pending("waiting for the MultiClusterService to be applied".to_owned());
+    }
+    for (role, cluster) in [("provider", &flow.provider), ("consumer", &flow.consumer)] {
+        if let Some(c) = live.clusters.get(cluster).filter(|c| !c.is_ready()) {
+            let why = c
+                .ready
+                .as_ref()
+                .and_then(|r| r.message.clone().or(r.reason.clone()))
+                .unwrap_or_else(|| "no Ready condition reported".to_owned());
+            return pending(format!("{role} {cluster} is not Ready: {why}"));
+        }
+    }
+    if conditions.is_empty() && live.works_of(&mcs.key).next().is_none() {
+        return pending(
+            "Karmada has not processed this MultiClusterService (no status, no Works): is karmada-controller-manager running with --feature-gates=MultiClusterService=true?"
+                .to_owned(),
+        );
+    }
+    if let Some(failed) = conditions.iter().find(|c| c.status == "False") {
+        let detail = failed
+            .message
+            .clone()
+            .or(failed.reason.clone())
+            .unwrap_or_default();
+        return pending(format!("{} is False: {detail}", failed.kind));
+    }
+    let collected = live
+        .works_of(&mcs.key)
+        .any(|w| w.cluster == flow.provider && matches!(w.role, WorkRole::Collected { .. }));
+    if !collected {
+        return pending(format!(
+            "no EndpointSlices collected from {} yet (does the workload run there?)",
+            flow.provider
+        ));
+    }
+    let reason = warnings
+        .iter()
+        .rev()
+        .find(|e| e.message.contains(&flow.provider) || e.message.contains(&flow.consumer))
+        .map(|e| format!("{}: {}", e.reason, e.message));
+    status(flow, FlowState::Missing, None, reason)
+}

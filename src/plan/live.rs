@@ -1,0 +1,414 @@
+//! The live state of the federation, as plain data, and the pure functions
+//! that read it out of API objects.
+//!
+//! The `federation` layer lists objects; everything it learns from them is
+//! decided here, where it can be tested without a server.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::ownership::{Ownership, prune_disabled};
+use crate::manifest::ObjectKey;
+
+/// Label Karmada puts on Works of an MCS: its namespace.
+pub const WORK_MCS_NAMESPACE_LABEL: &str = "multiclusterservice.karmada.io/namespace";
+/// Label Karmada puts on Works of an MCS: its name.
+pub const WORK_MCS_NAME_LABEL: &str = "multiclusterservice.karmada.io/name";
+/// Annotation on dispatched slice Works naming the provider cluster.
+pub const PROVISION_CLUSTER_ANNOTATION: &str = "endpointslice.karmada.io/provision-cluster";
+/// Prefix of the per-cluster execution namespaces.
+pub const EXECUTION_SPACE_PREFIX: &str = "karmada-es-";
+
+/// A status condition, verbatim.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Condition {
+    /// Condition type, e.g. `ServiceApplied`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `True`, `False` or `Unknown`.
+    pub status: String,
+    /// Machine-readable reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Human-readable message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// When the status last changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_transition_time: Option<String>,
+}
+
+impl Condition {
+    /// Reads `status.conditions` of an object.
+    pub fn list(object: &Value) -> Vec<Condition> {
+        let text = |c: &Value, key: &str| c.get(key).and_then(Value::as_str).map(str::to_owned);
+        object
+            .pointer("/status/conditions")
+            .and_then(Value::as_array)
+            .map(|conditions| {
+                conditions
+                    .iter()
+                    .map(|c| Condition {
+                        kind: text(c, "type").unwrap_or_default(),
+                        status: text(c, "status").unwrap_or_default(),
+                        reason: text(c, "reason"),
+                        message: text(c, "message"),
+                        last_transition_time: text(c, "lastTransitionTime"),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether the condition is True.
+    pub fn is_true(&self) -> bool {
+        self.status == "True"
+    }
+}
+
+fn find_condition<'a>(conditions: &'a [Condition], kind: &str) -> Option<&'a Condition> {
+    conditions.iter().find(|c| c.kind == kind)
+}
+
+/// A member cluster as the control plane reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveCluster {
+    /// Cluster name.
+    pub name: String,
+    /// The Ready condition, if reported.
+    pub ready: Option<Condition>,
+    /// `status.kubernetesVersion`.
+    pub kubernetes_version: Option<String>,
+    /// `spec.syncMode` (Push or Pull).
+    pub sync_mode: Option<String>,
+}
+
+impl LiveCluster {
+    /// Reads a `cluster.karmada.io/v1alpha1` Cluster.
+    pub fn from_object(object: &Value) -> Option<Self> {
+        let name = object.pointer("/metadata/name")?.as_str()?.to_owned();
+        let conditions = Condition::list(object);
+        Some(LiveCluster {
+            name,
+            ready: find_condition(&conditions, "Ready").cloned(),
+            kubernetes_version: str_at(object, "/status/kubernetesVersion"),
+            sync_mode: str_at(object, "/spec/syncMode"),
+        })
+    }
+
+    /// Whether the cluster is Ready.
+    pub fn is_ready(&self) -> bool {
+        self.ready.as_ref().is_some_and(Condition::is_true)
+    }
+}
+
+fn str_at(object: &Value, pointer: &str) -> Option<String> {
+    object
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+fn map_at<'a>(object: &'a Value, pointer: &str) -> Option<&'a Map<String, Value>> {
+    object.pointer(pointer).and_then(Value::as_object)
+}
+
+/// A live MultiClusterService.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveObject {
+    /// Namespace and name.
+    pub key: ObjectKey,
+    /// The whole object as the server returned it.
+    #[serde(skip)]
+    pub object: Value,
+    /// Who owns it.
+    pub ownership: Ownership,
+    /// Whether the `mcs-gitops.io/prune: disabled` annotation is set.
+    pub prune_disabled: bool,
+    /// `metadata.uid`, for delete preconditions.
+    pub uid: Option<String>,
+    /// `spec.types` as stored.
+    pub types: Vec<String>,
+    /// `status.conditions`, verbatim.
+    pub conditions: Vec<Condition>,
+    /// Whether deletion has started.
+    pub deleting: bool,
+}
+
+impl LiveObject {
+    /// Reads a live MCS; `instance` decides which ownership label is ours.
+    pub fn from_object(object: Value, instance: &str) -> Option<Self> {
+        let key = ObjectKey::new(
+            object.pointer("/metadata/namespace")?.as_str()?,
+            object.pointer("/metadata/name")?.as_str()?,
+        );
+        let empty = Map::new();
+        let labels = map_at(&object, "/metadata/labels").unwrap_or(&empty);
+        let annotations = map_at(&object, "/metadata/annotations").unwrap_or(&empty);
+        let types = object
+            .pointer("/spec/types")
+            .and_then(Value::as_array)
+            .map(|t| {
+                t.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(LiveObject {
+            ownership: Ownership::of(labels, instance),
+            prune_disabled: prune_disabled(annotations),
+            uid: str_at(&object, "/metadata/uid"),
+            types,
+            conditions: Condition::list(&object),
+            deleting: object.pointer("/metadata/deletionTimestamp").is_some(),
+            key,
+            object,
+        })
+    }
+
+    /// The field managers other than `except` that wrote this object.
+    pub fn managers(&self, except: &str) -> BTreeSet<String> {
+        self.object
+            .pointer("/metadata/managedFields")
+            .and_then(Value::as_array)
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter_map(|e| e.get("manager").and_then(Value::as_str))
+                    .filter(|m| *m != except)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Where the control plane places a Service (its ResourceBinding).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveBinding {
+    /// `spec.placement.clusterAffinity.clusterNames`: where it should go.
+    pub intended: BTreeSet<String>,
+    /// `spec.clusters[].name`: where it was scheduled.
+    pub scheduled: BTreeSet<String>,
+    /// `status.aggregatedStatus[]`: cluster to whether it was applied there.
+    pub applied: BTreeMap<String, bool>,
+}
+
+impl LiveBinding {
+    /// Reads a `work.karmada.io/v1alpha2` ResourceBinding; returns the key of
+    /// the Service it binds, if it binds a Service.
+    pub fn from_object(object: &Value) -> Option<(ObjectKey, Self)> {
+        let kind = object.pointer("/spec/resource/kind")?.as_str()?;
+        if kind != "Service" {
+            return None;
+        }
+        let key = ObjectKey::new(
+            object.pointer("/spec/resource/namespace")?.as_str()?,
+            object.pointer("/spec/resource/name")?.as_str()?,
+        );
+        let names = |pointer: &str, field: &str| -> BTreeSet<String> {
+            object
+                .pointer(pointer)
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|i| {
+                            if field.is_empty() {
+                                i.as_str()
+                            } else {
+                                i.get(field)?.as_str()
+                            }
+                        })
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let applied = object
+            .pointer("/status/aggregatedStatus")
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| {
+                        let cluster = i.get("clusterName")?.as_str()?.to_owned();
+                        Some((
+                            cluster,
+                            i.get("applied").and_then(Value::as_bool).unwrap_or(false),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let binding = LiveBinding {
+            intended: names("/spec/placement/clusterAffinity/clusterNames", ""),
+            scheduled: names("/spec/clusters", "name"),
+            applied,
+        };
+        Some((key, binding))
+    }
+}
+
+/// What a Work of an MCS stands for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "role")]
+pub enum WorkRole {
+    /// The MCS marker in a provider's execution space: the cluster is an active provider.
+    Marker,
+    /// EndpointSlices collected from this cluster.
+    Collected {
+        /// Endpoints in the collected slices.
+        endpoints: usize,
+    },
+    /// EndpointSlices dispatched to this cluster from `provider`.
+    Dispatched {
+        /// The cluster the endpoints come from.
+        provider: String,
+        /// Endpoints in the dispatched slices.
+        endpoints: usize,
+    },
+}
+
+/// A Work that belongs to an MCS.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveWork {
+    /// The member cluster (the execution namespace minus its prefix).
+    pub cluster: String,
+    /// The Work's name.
+    pub name: String,
+    /// The MCS it belongs to.
+    pub mcs: ObjectKey,
+    /// What it stands for.
+    pub role: WorkRole,
+    /// The `Applied` condition, if reported.
+    pub applied: Option<Condition>,
+}
+
+impl LiveWork {
+    /// Reads a `work.karmada.io/v1alpha1` Work labelled for an MCS.
+    pub fn from_object(object: &Value) -> Option<Self> {
+        let labels = map_at(object, "/metadata/labels")?;
+        let label = |k: &str| labels.get(k).and_then(Value::as_str);
+        let mcs = ObjectKey::new(
+            label(WORK_MCS_NAMESPACE_LABEL)?,
+            label(WORK_MCS_NAME_LABEL)?,
+        );
+        let namespace = object.pointer("/metadata/namespace")?.as_str()?;
+        let cluster = namespace.strip_prefix(EXECUTION_SPACE_PREFIX)?.to_owned();
+        let manifests = object
+            .pointer("/spec/workload/manifests")
+            .and_then(Value::as_array)?;
+        let kind = manifests.first()?.get("kind")?.as_str()?;
+        let endpoints = manifests
+            .iter()
+            .filter_map(|m| m.get("endpoints").and_then(Value::as_array))
+            .map(Vec::len)
+            .sum();
+        let provider = map_at(object, "/metadata/annotations")
+            .and_then(|a| a.get(PROVISION_CLUSTER_ANNOTATION))
+            .and_then(Value::as_str);
+        let role = match (kind, provider) {
+            ("MultiClusterService", _) => WorkRole::Marker,
+            ("EndpointSlice", None) => WorkRole::Collected { endpoints },
+            ("EndpointSlice", Some(provider)) => WorkRole::Dispatched {
+                provider: provider.to_owned(),
+                endpoints,
+            },
+            _ => return None,
+        };
+        let conditions = Condition::list(object);
+        Some(LiveWork {
+            cluster,
+            name: str_at(object, "/metadata/name")?,
+            mcs,
+            role,
+            applied: find_condition(&conditions, "Applied").cloned(),
+        })
+    }
+
+    /// Whether the member cluster applied the Work.
+    pub fn is_applied(&self) -> bool {
+        self.applied.as_ref().is_some_and(Condition::is_true)
+    }
+}
+
+/// An Event about an MCS.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveEvent {
+    /// The MCS concerned.
+    pub mcs: ObjectKey,
+    /// `Normal` or `Warning`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Reason, e.g. `ClusterNotFound`.
+    pub reason: String,
+    /// Message.
+    pub message: String,
+    /// When it last happened.
+    pub last_seen: Option<String>,
+}
+
+impl LiveEvent {
+    /// Reads a core/v1 Event whose involved object is an MCS.
+    pub fn from_object(object: &Value) -> Option<Self> {
+        let involved = object.get("involvedObject")?;
+        if involved.get("kind")?.as_str()? != "MultiClusterService" {
+            return None;
+        }
+        let mcs = ObjectKey::new(
+            involved.get("namespace")?.as_str()?,
+            involved.get("name")?.as_str()?,
+        );
+        Some(LiveEvent {
+            mcs,
+            kind: str_at(object, "/type").unwrap_or_default(),
+            reason: str_at(object, "/reason").unwrap_or_default(),
+            message: str_at(object, "/message").unwrap_or_default(),
+            last_seen: str_at(object, "/lastTimestamp").or_else(|| str_at(object, "/eventTime")),
+        })
+    }
+}
+
+/// Everything the plan needs to know about the federation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct LiveState {
+    /// Member clusters by name.
+    pub clusters: BTreeMap<String, LiveCluster>,
+    /// MultiClusterService objects in scope, by key.
+    pub objects: BTreeMap<ObjectKey, LiveObject>,
+    /// Services that exist on the control plane.
+    pub services: BTreeSet<ObjectKey>,
+    /// Service placements, by Service key.
+    pub bindings: BTreeMap<ObjectKey, LiveBinding>,
+    /// Works of MultiClusterServices.
+    pub works: Vec<LiveWork>,
+    /// Events about MultiClusterServices, oldest first.
+    pub events: Vec<LiveEvent>,
+}
+
+impl LiveState {
+    /// The names of today's clusters.
+    pub fn cluster_names(&self) -> BTreeSet<String> {
+        self.clusters.keys().cloned().collect()
+    }
+
+    /// The Works of one MCS.
+    pub fn works_of<'a>(&'a self, key: &'a ObjectKey) -> impl Iterator<Item = &'a LiveWork> {
+        self.works.iter().filter(move |w| &w.mcs == key)
+    }
+
+    /// The Events of one MCS, oldest first.
+    pub fn events_of<'a>(&'a self, key: &'a ObjectKey) -> impl Iterator<Item = &'a LiveEvent> {
+        self.events.iter().filter(move |e| &e.mcs == key)
+    }
+}

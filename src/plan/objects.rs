@@ -1,0 +1,269 @@
+//! Object changes: which MultiClusterServices to create, update, prune or
+//! leave alone, and which changes are blocked and why.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::fields::apply_is_noop;
+use super::live::{LiveObject, LiveState};
+use super::ownership::{FIELD_MANAGER, Ownership, desired_object};
+use crate::manifest::{Location, MultiClusterService, ObjectKey};
+
+/// What happens to one object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Not in the federation yet: create it.
+    Create,
+    /// Differs from Git: apply it.
+    Update,
+    /// Exists without mcs-gitops's ownership: take it over (`--adopt`).
+    Adopt,
+    /// `types` changed, which Karmada forbids on update: delete and create.
+    Recreate,
+    /// Matches Git: nothing to send.
+    Unchanged,
+    /// Ours, but gone from Git: delete it.
+    Prune,
+    /// Gone from Git, but annotated `mcs-gitops.io/prune: disabled`: left in place.
+    Detach,
+}
+
+impl Action {
+    /// Whether the action writes to the federation.
+    pub fn writes(self) -> bool {
+        !matches!(self, Action::Unchanged | Action::Detach)
+    }
+
+    /// Whether the action applies the desired object (and so can be dry-run).
+    pub fn applies(self) -> bool {
+        matches!(
+            self,
+            Action::Create | Action::Update | Action::Adopt | Action::Recreate
+        )
+    }
+}
+
+/// Why a change may not be made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "reason")]
+pub enum Blocker {
+    /// Karmada forbids changing `types` in place.
+    TypesImmutable {
+        /// Live types.
+        from: Vec<String>,
+        /// Desired types.
+        to: Vec<String>,
+    },
+    /// The live object belongs to someone else.
+    NotOwned {
+        /// Who owns it, by its labels.
+        owner: Ownership,
+        /// Field managers that wrote it.
+        managers: BTreeSet<String>,
+    },
+    /// Pruning this many objects at once looks like an accident.
+    MassPrune {
+        /// Objects that would be pruned.
+        pruning: usize,
+        /// Objects managed today.
+        managed: usize,
+        /// The most that may be pruned without `--allow-mass-prune`.
+        limit: usize,
+    },
+    /// The live object is being deleted.
+    Deleting,
+    /// The API refused the change (dry run or apply).
+    Rejected {
+        /// The API's reason (e.g. `Conflict`, `Invalid`).
+        api_reason: String,
+        /// The API's message.
+        message: String,
+        /// Other field managers in conflict, when the reason is a conflict.
+        managers: Vec<String>,
+    },
+}
+
+/// One object's planned change.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectChange {
+    /// Namespace and name.
+    pub key: ObjectKey,
+    /// What happens.
+    pub action: Action,
+    /// Where Git defines it (absent for prunes).
+    pub source: Option<Location>,
+    /// The object to apply.
+    #[serde(skip)]
+    pub desired: Option<Value>,
+    /// The live object, as the server returned it.
+    #[serde(skip)]
+    pub live: Option<Value>,
+    /// The object as the server would store it after the change (dry run).
+    #[serde(skip)]
+    pub server_view: Option<Value>,
+    /// The live object's uid, so a prune deletes exactly what was planned.
+    #[serde(skip)]
+    pub uid: Option<String>,
+    /// Why the change may not be made, if it may not.
+    pub blocked: Option<Blocker>,
+}
+
+impl ObjectChange {
+    fn new(key: ObjectKey, action: Action) -> Self {
+        ObjectChange {
+            key,
+            action,
+            source: None,
+            desired: None,
+            live: None,
+            server_view: None,
+            uid: None,
+            blocked: None,
+        }
+    }
+
+    /// Whether the change would write and is not blocked.
+    pub fn is_pending(&self) -> bool {
+        self.action.writes() && self.blocked.is_none()
+    }
+}
+
+/// How much pruning is allowed at once.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PruneGuard {
+    /// The largest fraction of managed objects one revision may prune.
+    pub max_fraction: f64,
+    /// Allow any amount (`--allow-mass-prune`).
+    pub allow_mass_prune: bool,
+}
+
+impl Default for PruneGuard {
+    fn default() -> Self {
+        PruneGuard {
+            max_fraction: 0.5,
+            allow_mass_prune: false,
+        }
+    }
+}
+
+/// Options that shape object changes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChangeOptions {
+    /// This reconciler's instance name.
+    pub instance: String,
+    /// The revision being applied, recorded on changed objects.
+    pub revision: Option<String>,
+    /// Take over existing objects that mcs-gitops does not own.
+    pub adopt: bool,
+    /// Allow delete-and-create when `types` changes.
+    pub recreate: bool,
+    /// Mass-prune protection.
+    pub prune: PruneGuard,
+}
+
+/// Compares desired objects with live ones.
+pub fn classify(
+    desired: &[MultiClusterService],
+    live: &LiveState,
+    options: &ChangeOptions,
+) -> Vec<ObjectChange> {
+    let mut changes: Vec<ObjectChange> = desired
+        .iter()
+        .map(|mcs| change_for(mcs, live.objects.get(&mcs.key), options))
+        .collect();
+    let wanted: BTreeSet<&ObjectKey> = desired.iter().map(|m| &m.key).collect();
+    let orphans = live
+        .objects
+        .values()
+        .filter(|o| o.ownership == Ownership::Ours && !wanted.contains(&o.key) && !o.deleting);
+    for object in orphans {
+        let action = if object.prune_disabled {
+            Action::Detach
+        } else {
+            Action::Prune
+        };
+        let mut change = ObjectChange::new(object.key.clone(), action);
+        change.live = Some(object.object.clone());
+        change.uid = object.uid.clone();
+        changes.push(change);
+    }
+    guard_mass_prune(&mut changes, live, options.prune);
+    changes.sort_by(|a, b| a.key.cmp(&b.key));
+    changes
+}
+
+fn change_for(
+    mcs: &MultiClusterService,
+    live: Option<&LiveObject>,
+    options: &ChangeOptions,
+) -> ObjectChange {
+    let desired = desired_object(mcs, &options.instance, options.revision.as_deref());
+    let mut change = ObjectChange::new(mcs.key.clone(), Action::Create);
+    change.source = Some(mcs.origin.clone());
+    let Some(live) = live else {
+        change.desired = Some(desired);
+        return change;
+    };
+    change.live = Some(live.object.clone());
+    change.uid = live.uid.clone();
+    let desired_types: Vec<String> = mcs.types.iter().map(|t| t.as_str().to_owned()).collect();
+    change.action = match &live.ownership {
+        _ if live.deleting => {
+            change.blocked = Some(Blocker::Deleting);
+            Action::Create
+        }
+        Ownership::OtherInstance { .. } => {
+            change.blocked = Some(not_owned(live));
+            Action::Adopt
+        }
+        Ownership::Unmanaged if !options.adopt => {
+            change.blocked = Some(not_owned(live));
+            Action::Adopt
+        }
+        _ if live.types != desired_types => {
+            if !options.recreate {
+                change.blocked = Some(Blocker::TypesImmutable {
+                    from: live.types.clone(),
+                    to: desired_types,
+                });
+            }
+            Action::Recreate
+        }
+        Ownership::Unmanaged => Action::Adopt,
+        Ownership::Ours if apply_is_noop(&desired, &live.object) => Action::Unchanged,
+        Ownership::Ours => Action::Update,
+    };
+    change.desired = Some(desired);
+    change
+}
+
+fn not_owned(live: &LiveObject) -> Blocker {
+    Blocker::NotOwned {
+        owner: live.ownership.clone(),
+        managers: live.managers(FIELD_MANAGER),
+    }
+}
+
+fn guard_mass_prune(changes: &mut [ObjectChange], live: &LiveState, guard: PruneGuard) {
+    let managed = live
+        .objects
+        .values()
+        .filter(|o| o.ownership == Ownership::Ours)
+        .count();
+    let pruning = changes.iter().filter(|c| c.action == Action::Prune).count();
+    let limit = ((guard.max_fraction * managed as f64).floor() as usize).max(1);
+    if guard.allow_mass_prune || pruning <= limit {
+        return;
+    }
+    for change in changes.iter_mut().filter(|c| c.action == Action::Prune) {
+        change.blocked = Some(Blocker::MassPrune {
+            pruning,
+            managed,
+            limit,
+        });
+    }
+}

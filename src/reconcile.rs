@@ -1,0 +1,93 @@
+//! One pass of the pipeline: a revision's files and the live federation in,
+//! a plan (and, when applying, a per-object report) out.
+//!
+//! The order is the canonical GitOps one: read the live state, validate the
+//! revision as a whole against it, plan, and only then write. A revision with
+//! any error is never partly applied. `plan`, `apply --dry-run`, `review` and
+//! the daemon all run this same code and differ only in where they stop.
+
+use crate::federation::{ApplyOptions, ApplyReport, Federation, FederationError, Scope};
+use crate::manifest::{self, Desired, Policy, RepoFile};
+use crate::plan::checks::live_inventory;
+use crate::plan::{ChangeOptions, LiveState, Plan};
+
+/// Everything that shapes a reconcile, resolved from flags and files.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Tenancy limits.
+    pub policy: Policy,
+    /// Which namespaces to read.
+    pub scope: Scope,
+    /// How changes are classified (instance, adopt, recreate, prune guard).
+    pub changes: ChangeOptions,
+    /// How writes are made.
+    pub apply: ApplyOptions,
+}
+
+/// A revision planned against the live state.
+#[derive(Clone, Debug)]
+pub struct Planned {
+    /// The validated revision.
+    pub desired: Desired,
+    /// The live state it was compared with.
+    pub live: LiveState,
+    /// The plan.
+    pub plan: Plan,
+}
+
+/// How far to go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Depth {
+    /// Classify changes locally only (no request per object).
+    Classify,
+    /// Also ask the server (dry run) for the exact result of each change.
+    ServerDiff,
+}
+
+/// Reads the live state and plans `files` (at `revision`) against it.
+pub async fn plan(
+    federation: &Federation,
+    files: &[RepoFile],
+    revision: Option<&str>,
+    settings: &Settings,
+    depth: Depth,
+) -> Result<Planned, FederationError> {
+    let live = federation.snapshot(&settings.scope).await?;
+    Ok(plan_against(federation, files, revision, settings, depth, live).await)
+}
+
+/// Plans `files` against an already-read live state.
+pub async fn plan_against(
+    federation: &Federation,
+    files: &[RepoFile],
+    revision: Option<&str>,
+    settings: &Settings,
+    depth: Depth,
+    live: LiveState,
+) -> Planned {
+    let inventory = live_inventory(&live);
+    let desired = manifest::load_against(files, &settings.policy, Some(&inventory));
+    let mut changes = settings.changes.clone();
+    changes.revision = revision.map(str::to_owned);
+    let mut plan = Plan::build(&desired, &live, &changes);
+    if depth == Depth::ServerDiff && plan.is_valid() {
+        federation.dry_run(&mut plan, settings.apply).await;
+    }
+    Planned {
+        desired,
+        live,
+        plan,
+    }
+}
+
+/// Applies a planned revision. An invalid revision applies nothing.
+pub async fn apply(
+    federation: &Federation,
+    planned: &Planned,
+    settings: &Settings,
+) -> Option<ApplyReport> {
+    if !planned.plan.is_valid() {
+        return None;
+    }
+    Some(federation.apply(&planned.plan, settings.apply).await)
+}
