@@ -1,0 +1,133 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func TestClusterNamesFromConfigShapes(t *testing.T) {
+	cases := map[string][]string{
+		"clusters: [a, b]\n":                      {"a", "b"},
+		"clusters:\n  - name: a\n  - name: b\n":   {"a", "b"},
+		"clusters:\n  b: {context: x}\n  a: {}\n": {"a", "b"},
+		"repo: x\n": nil,
+		"clusters:\n  - name: a\n    context: c1\n": {"a"},
+	}
+	dir := t.TempDir()
+	for text, want := range cases {
+		path := filepath.Join(dir, "mcs-gitops.yaml")
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := clusterNamesFromConfig(path)
+		if err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		sort.Strings(got)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: got %v, want %v", text, got, want)
+		}
+	}
+	if got, err := clusterNamesFromConfig(filepath.Join(dir, "missing.yaml")); err != nil || got != nil {
+		t.Errorf("missing file: got %v, %v", got, err)
+	}
+}
+
+func TestValidateClusterNamesHintsLowercase(t *testing.T) {
+	if err := validateClusterNames([]string{"clustera", "b-2"}); err != nil {
+		t.Fatal(err)
+	}
+	err := validateClusterNames([]string{"clusterA"})
+	if err == nil || !strings.Contains(err.Error(), `"clustera"`) {
+		t.Fatalf("want a hint towards clustera, got %v", err)
+	}
+}
+
+func TestParseMCSDefaultsNamespaceAndPorts(t *testing.T) {
+	ref, ok := parseMCS([]byte("kind: MultiClusterService\nmetadata: {name: foo}\nspec:\n  types: [CrossCluster]\n"))
+	if !ok || ref.Namespace != "default" || ref.Name != "foo" || len(ref.Ports) != 0 {
+		t.Fatalf("got %+v, %v", ref, ok)
+	}
+	ports := servicePorts(ref.Ports)
+	if len(ports) != 1 || ports[0].Port != 80 || ports[0].Name != "http" {
+		t.Fatalf("default port: %+v", ports)
+	}
+	if _, ok := parseMCS([]byte("kind: Service\nmetadata: {name: foo}\n")); ok {
+		t.Fatal("a Service is not a MultiClusterService")
+	}
+}
+
+func TestServicePortsNamesUnnamedWhenSeveral(t *testing.T) {
+	ref, _ := parseMCS([]byte("kind: MultiClusterService\nmetadata: {name: foo, namespace: shop}\nspec:\n  ports:\n  - {name: web, port: 8080}\n  - {port: 9090}\n"))
+	ports := servicePorts(ref.Ports)
+	if len(ports) != 2 || ports[0].Name != "web" || ports[1].Name != "port-9090" || ports[1].TargetPort.IntVal != 9090 {
+		t.Fatalf("got %+v", ports)
+	}
+}
+
+func TestMinorVersionAndEndpointSliceAPI(t *testing.T) {
+	for v, want := range map[string]int{"v1.20.0": 20, "v1.36.3": 36, "1.21": 21, "v1.22.0-eks": 22} {
+		if got := minorVersion(v); got != want {
+			t.Errorf("%s: got %d want %d", v, got, want)
+		}
+	}
+	last := func(v string) string {
+		list := apiEnablements(v)
+		return list[len(list)-1].(map[string]any)["groupVersion"].(string)
+	}
+	if last("v1.20.0") != "discovery.k8s.io/v1beta1" || last("v1.21.0") != "discovery.k8s.io/v1" {
+		t.Fatal("EndpointSlice v1 must start at 1.21")
+	}
+}
+
+func TestParseInterleaved(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	dir := fs.String("dir", "", "")
+	kill := fs.Bool("kill", false, "")
+	rest, err := parseInterleaved(fs, []string{"apiserver", "--dir", "/x", "--kill"})
+	if err != nil || *dir != "/x" || !*kill || !reflect.DeepEqual(rest, []string{"apiserver"}) {
+		t.Fatalf("got %v %q %v %v", rest, *dir, *kill, err)
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	if got := shellQuote("/tmp/a-b_c"); got != "/tmp/a-b_c" {
+		t.Errorf("plain path quoted: %s", got)
+	}
+	if got := shellQuote("/tmp/it's here"); got != `'/tmp/it'\''s here'` {
+		t.Errorf("got %s", got)
+	}
+}
+
+func TestAggregatedRulesCollectsMatchingRoles(t *testing.T) {
+	rule := func(res string) rbacv1.PolicyRule {
+		return rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{res}, Verbs: []string{"get"}}
+	}
+	view := rbacv1.ClusterRole{
+		ObjectMeta: metav1.ObjectMeta{Name: "view"},
+		AggregationRule: &rbacv1.AggregationRule{ClusterRoleSelectors: []metav1.LabelSelector{
+			{MatchLabels: map[string]string{"to-view": "true"}},
+		}},
+	}
+	all := []rbacv1.ClusterRole{
+		view,
+		{ObjectMeta: metav1.ObjectMeta{Name: "a", Labels: map[string]string{"to-view": "true"}}, Rules: []rbacv1.PolicyRule{rule("pods")}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "b", Labels: map[string]string{"to-view": "true"}}, Rules: []rbacv1.PolicyRule{rule("pods"), rule("services")}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "c"}, Rules: []rbacv1.PolicyRule{rule("secrets")}},
+	}
+	got, err := aggregatedRules(&view, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []rbacv1.PolicyRule{rule("pods"), rule("services")}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v", got)
+	}
+}
