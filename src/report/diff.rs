@@ -32,11 +32,23 @@ pub fn sides(change: &ObjectChange) -> (String, String) {
 pub fn unified(change: &ObjectChange, color: Color) -> String {
     let (before, after) = sides(change);
     let name = change.key.to_string();
-    let diff = TextDiff::from_lines(&before, &after);
+    unified_text(
+        &before,
+        &after,
+        &format!("live/{name}"),
+        &format!("git/{name}"),
+        color,
+    )
+}
+
+/// A unified diff of two texts with three lines of context, optionally
+/// coloured.
+pub fn unified_text(before: &str, after: &str, from: &str, to: &str, color: Color) -> String {
+    let diff = TextDiff::from_lines(before, after);
     let text = diff
         .unified_diff()
         .context_radius(3)
-        .header(&format!("live/{name}"), &format!("git/{name}"))
+        .header(from, to)
         .to_string();
     text.lines()
         .map(|line| {

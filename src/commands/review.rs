@@ -1,0 +1,122 @@
+//! `mcs-gitops review`: explain what a change between two revisions does
+//! to exposure, for a pull request.
+//!
+//! Offline by default: both revisions are read from Git and "all clusters"
+//! is resolved against the head's `mcs-gitops.yaml`. With `--kubeconfig`
+//! (or `--context`) the live federation adds the real cluster list, where
+//! each Service runs today, and a server-side dry run of the head; if it
+//! cannot be reached the review does not run (exit 3) rather than quietly
+//! saying less than was asked.
+
+use super::validate::sources;
+use super::{Outcome, color_for_stdout, federation, policy, settings};
+use crate::cli::{ChangeArgs, ColorWhen, FederationArgs, ReviewArgs, ReviewFormat};
+use crate::federation::ApplyOptions;
+use crate::manifest;
+use crate::plan::PruneGuard;
+use crate::plan::ownership::DEFAULT_INSTANCE;
+use crate::reconcile::{self, Depth, Planned};
+use crate::report::{review_json, review_markdown, review_text};
+use crate::review::{self, Live, Review, Revision, Verdict};
+use crate::source::{Snapshot, SourceError, git};
+
+/// Runs `review`, printing the review to stdout and failures to stderr.
+pub async fn run(args: &ReviewArgs, color: ColorWhen) -> Outcome {
+    let (base, head) = match read_both(args) {
+        Ok(snapshots) => snapshots,
+        Err(error) => {
+            eprintln!("mcs-gitops: {error}");
+            return Outcome::CouldNotRun;
+        }
+    };
+    let before = manifest::load(&base.files, &policy(&args.policy));
+    let base_rev = Revision::new(&args.base, base.revision.clone());
+    let head_rev = Revision::new(&args.head, head.revision.clone());
+    let review = if args.kubeconfig.is_some() || args.context.is_some() {
+        let Some(planned) = plan_live(args, &head).await else {
+            return Outcome::CouldNotRun;
+        };
+        let live = Live {
+            state: &planned.live,
+            plan: &planned.plan,
+        };
+        review::compare(base_rev, head_rev, &before, &planned.desired, Some(live))
+    } else {
+        let after = manifest::load(&head.files, &policy(&args.policy));
+        review::compare(base_rev, head_rev, &before, &after, None)
+    };
+    print(&review, args.output, &head, color);
+    match review.verdict() {
+        Verdict::NoChanges => Outcome::Clean,
+        Verdict::Changes => Outcome::ChangesPending,
+        Verdict::Invalid => Outcome::Invalid,
+    }
+}
+
+/// Reads both revisions. A configuration directory that exists in only one
+/// of them is read as empty in the other (a change that creates or removes
+/// it); missing in both, the path is wrong.
+fn read_both(args: &ReviewArgs) -> Result<(Snapshot, Snapshot), SourceError> {
+    let base = git::read_revision(&args.path, &args.base);
+    let head = git::read_revision(&args.path, &args.head);
+    let missing = |r: &Result<Snapshot, SourceError>| {
+        matches!(r, Err(SourceError::MissingSubdirectory { .. }))
+    };
+    match (missing(&base), missing(&head)) {
+        (true, false) => Ok((Snapshot::default(), head?)),
+        (false, true) => Ok((base?, Snapshot::default())),
+        _ => Ok((base?, head?)),
+    }
+}
+
+/// Reads the federation and plans the head against it, with a server-side
+/// dry run; failures are printed.
+async fn plan_live(args: &ReviewArgs, head: &Snapshot) -> Option<Planned> {
+    let federation_args = FederationArgs {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+        instance: DEFAULT_INSTANCE.to_owned(),
+    };
+    let change = ChangeArgs {
+        max_prune_fraction: PruneGuard::default().max_fraction,
+        ..ChangeArgs::default()
+    };
+    let settings = settings(
+        &federation_args,
+        &args.policy,
+        &change,
+        ApplyOptions::default(),
+    );
+    let federation = federation(&federation_args).await?;
+    let revision = head.revision.as_deref();
+    match reconcile::plan(
+        &federation,
+        &head.files,
+        revision,
+        &settings,
+        Depth::ServerDiff,
+    )
+    .await
+    {
+        Ok(planned) => Some(planned),
+        Err(error) => {
+            eprintln!("mcs-gitops: cannot read the federation: {error}");
+            None
+        }
+    }
+}
+
+fn print(review: &Review, format: ReviewFormat, head: &Snapshot, color: ColorWhen) {
+    match format {
+        ReviewFormat::Markdown => print!("{}", review_markdown::render(review)),
+        ReviewFormat::Text => print!(
+            "{}",
+            review_text::render(review, &sources(head), color_for_stdout(color))
+        ),
+        ReviewFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&review_json::to_json(review))
+                .expect("JSON of plain data")
+        ),
+    }
+}
