@@ -1,6 +1,10 @@
 //! Command-line types (clap). No behaviour lives here.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::config::parse_duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -22,6 +26,18 @@ pub struct Cli {
     /// When to colour terminal output.
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
+    /// Log format (logs go to stderr; RUST_LOG sets the level).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How logs are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// Subcommands.
@@ -36,7 +52,19 @@ pub enum Command {
     /// Make the federation match the repository: server-side apply, then prune.
     #[command(after_help = EXIT_CODES)]
     Apply(ApplyArgs),
+    /// Explain what a change between two revisions does to exposure, for pull requests.
+    #[command(after_help = EXIT_CODES)]
+    Review(ReviewArgs),
+    /// Run the GitOps daemon: poll and take webhooks, apply, report on a status branch.
+    #[command(after_help = RUN_EXIT_CODES)]
+    Run(Box<RunArgs>),
 }
+
+/// Exit codes of `run`.
+pub const RUN_EXIT_CODES: &str = "\
+Exit codes:
+  0  stopped by SIGTERM or SIGINT after finishing the run in flight
+  3  could not start: bad arguments, unreadable secrets, unreachable repository";
 
 /// When to colour output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -202,4 +230,138 @@ pub struct ApplyArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ApplyFormat::Text)]
     pub output: ApplyFormat,
+}
+
+/// Output format of `review`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReviewFormat {
+    /// Markdown for a pull-request comment.
+    Markdown,
+    /// Plain text for a terminal.
+    Text,
+    /// The `mcs-gitops.io/review/v1` JSON document.
+    Json,
+}
+
+/// `mcs-gitops review`.
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The revision the change starts from (e.g. the pull request's base).
+    #[arg(long, value_name = "REV")]
+    pub base: String,
+    /// The revision the change ends at (e.g. the pull request's head).
+    #[arg(long, value_name = "REV")]
+    pub head: String,
+    /// Any path inside the configuration repository (a subdirectory limits the review to it).
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Tenancy limits.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Enrich the review from a live federation (real cluster list, current placement, dry run).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context to use with --kubeconfig.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ReviewFormat::Markdown)]
+    pub output: ReviewFormat,
+}
+
+/// `mcs-gitops run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The configuration repository: https://, ssh://, git://, file:// URL, or a local path.
+    #[arg(long, value_name = "URL|PATH", env = "MCS_GITOPS_REPO")]
+    pub repo: String,
+    /// The branch to track.
+    #[arg(long, default_value = "main", env = "MCS_GITOPS_BRANCH")]
+    pub branch: String,
+    /// Subdirectory of the repository that holds the configuration.
+    #[arg(long, value_name = "SUBDIR", default_value = "")]
+    pub path: String,
+    /// How often to ask the remote whether the branch moved.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub interval: Duration,
+    /// How often to compare everything with the federation even if nothing moved.
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    pub resync: Duration,
+    /// Plan and report, but never write to the federation.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Branch that receives status reports (never the tracked branch).
+    #[arg(long, default_value = "mcs-gitops/status")]
+    pub status_branch: String,
+    /// Do not write status reports.
+    #[arg(long)]
+    pub no_status: bool,
+    /// Author name of status commits.
+    #[arg(long, default_value = "mcs-gitops")]
+    pub status_author_name: String,
+    /// Author e-mail of status commits.
+    #[arg(long, default_value = "mcs-gitops@localhost")]
+    pub status_author_email: String,
+    /// Address of the HTTP server (/healthz, /readyz, /metrics, /hooks/git).
+    #[arg(long, default_value = "0.0.0.0:8080", env = "MCS_GITOPS_LISTEN")]
+    pub listen: SocketAddr,
+    /// File holding the webhook secret; without it the webhook endpoint is disabled.
+    #[arg(long, value_name = "FILE", env = "MCS_GITOPS_WEBHOOK_SECRET_FILE")]
+    pub webhook_secret_file: Option<PathBuf>,
+    /// User name for HTTPS basic authentication (with --git-password-file or --git-token-file).
+    #[arg(long, env = "MCS_GITOPS_GIT_USERNAME")]
+    pub git_username: Option<String>,
+    /// File holding the HTTPS password.
+    #[arg(long, value_name = "FILE", env = "MCS_GITOPS_GIT_PASSWORD_FILE")]
+    pub git_password_file: Option<PathBuf>,
+    /// File holding an HTTPS access token (user name defaults to `git`).
+    #[arg(long, value_name = "FILE", env = "MCS_GITOPS_GIT_TOKEN_FILE")]
+    pub git_token_file: Option<PathBuf>,
+    /// An HTTPS access token (prefer --git-token-file).
+    #[arg(
+        long = "git-token-env",
+        hide = true,
+        env = "MCS_GITOPS_GIT_TOKEN",
+        hide_env_values = true
+    )]
+    pub git_token: Option<String>,
+    /// SSH private key for ssh:// remotes.
+    #[arg(long, value_name = "FILE", env = "MCS_GITOPS_SSH_KEY_FILE")]
+    pub ssh_key_file: Option<PathBuf>,
+    /// known_hosts file pinning the SSH server's host key (required with --ssh-key-file).
+    #[arg(long, value_name = "FILE", env = "MCS_GITOPS_SSH_KNOWN_HOSTS")]
+    pub ssh_known_hosts: Option<PathBuf>,
+    /// File holding the SSH key's passphrase.
+    #[arg(long, value_name = "FILE")]
+    pub ssh_passphrase_file: Option<PathBuf>,
+    /// Where remote repositories are mirrored.
+    #[arg(long, value_name = "DIR", env = "MCS_GITOPS_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Elect a leader among replicas through a Lease; only the leader writes.
+    #[arg(long)]
+    pub leader_elect: bool,
+    /// Namespace of the Lease.
+    #[arg(long, default_value = "mcs-gitops", env = "POD_NAMESPACE")]
+    pub lease_namespace: String,
+    /// Name of the Lease (default: mcs-gitops-<instance>).
+    #[arg(long)]
+    pub lease_name: Option<String>,
+    /// This replica's identity in the Lease (default: the host name).
+    #[arg(long, env = "POD_NAME")]
+    pub identity: Option<String>,
+    /// Take ownership of fields another field manager set.
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// API requests in flight at once.
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    pub concurrency: usize,
+    /// The federation.
+    #[command(flatten)]
+    pub federation: FederationArgs,
+    /// Tenancy limits.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// What changes may do.
+    #[command(flatten)]
+    pub change: ChangeArgs,
 }

@@ -14,15 +14,19 @@
 //!    each Service's endpoints flow (provider cluster to consumer cluster);
 //! 5. [`report`] (pure) renders diagnostics, plans, reviews and status files
 //!    as text, Markdown or JSON;
-//! 6. [`reconcile`] wires one pass of that pipeline; the daemon repeats it.
+//! 6. [`reconcile`] wires one pass of that pipeline; the daemon repeats it;
+//!    [`review`] (pure) compares two revisions for a pull request.
 //!
 //! Only `reconcile` and the command-line layer know every other module.
 
 pub mod cli;
 pub mod commands;
+pub mod config;
+pub mod daemon;
 pub mod federation;
 pub mod manifest;
 pub mod plan;
 pub mod reconcile;
 pub mod report;
+pub mod review;
 pub mod source;

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use mcs_gitops::cli::{Cli, Command};
+use mcs_gitops::cli::{Cli, Command, LogFormat};
 use mcs_gitops::commands::{self, Outcome};
 
 fn main() -> ExitCode {
@@ -18,10 +18,13 @@ fn main() -> ExitCode {
             });
         }
     };
+    init_logs(cli.log_format, matches!(cli.command, Command::Run(_)));
     let outcome = match &cli.command {
         Command::Validate(args) => commands::validate::run(args, cli.color),
         Command::Plan(args) => block_on(commands::plan::run(args, cli.color)),
         Command::Apply(args) => block_on(commands::apply::run(args, cli.color)),
+        Command::Review(args) => block_on(commands::review::run(args, cli.color)),
+        Command::Run(args) => block_on(commands::run::run(args)),
     };
     ExitCode::from(outcome.exit_code())
 }
@@ -36,5 +39,21 @@ fn block_on(future: impl Future<Output = Outcome>) -> Outcome {
             eprintln!("mcs-gitops: cannot start the async runtime: {error}");
             Outcome::CouldNotRun
         }
+    }
+}
+
+/// Logs go to stderr; the daemon logs at info, one-shot commands at warn.
+fn init_logs(format: LogFormat, daemon: bool) {
+    let default = if daemon { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
     }
 }

@@ -4,6 +4,8 @@
 
 pub mod apply;
 pub mod plan;
+pub mod review;
+pub mod run;
 pub mod validate;
 
 use std::collections::BTreeSet;

@@ -64,6 +64,9 @@ pub struct ObjectResult {
     pub action: Action,
     /// What happened.
     pub outcome: ObjectOutcome,
+    /// The resourceVersion the server gave the object, when it was written.
+    #[serde(skip)]
+    pub resource_version: Option<String>,
 }
 
 /// The result of applying a plan.
@@ -164,10 +167,12 @@ impl Federation {
     pub async fn apply(&self, plan: &Plan, options: ApplyOptions) -> ApplyReport {
         let mut results: Vec<ObjectResult> = futures::stream::iter(plan.changes.iter())
             .map(|change| async move {
+                let (outcome, resource_version) = self.execute(change, options).await;
                 ObjectResult {
                     key: change.key.clone(),
                     action: change.action,
-                    outcome: self.execute(change, options).await,
+                    outcome,
+                    resource_version,
                 }
             })
             .buffer_unordered(options.concurrency.max(1))
@@ -180,26 +185,33 @@ impl Federation {
         }
     }
 
-    async fn execute(&self, change: &ObjectChange, options: ApplyOptions) -> ObjectOutcome {
+    async fn execute(
+        &self,
+        change: &ObjectChange,
+        options: ApplyOptions,
+    ) -> (ObjectOutcome, Option<String>) {
         if let Some(blocker) = &change.blocked {
-            return ObjectOutcome::Blocked {
-                blocker: blocker.clone(),
-            };
+            let blocker = blocker.clone();
+            return (ObjectOutcome::Blocked { blocker }, None);
         }
         let params = self.patch_params(options.force_conflicts, options.dry_run);
         let result = match (change.action, &change.desired) {
-            (Action::Unchanged | Action::Detach, _) => return ObjectOutcome::Skipped,
-            (Action::Prune, _) => self.delete(change, options.dry_run).await,
+            (Action::Unchanged | Action::Detach, _) | (_, None)
+                if change.action != Action::Prune =>
+            {
+                return (ObjectOutcome::Skipped, None);
+            }
+            (Action::Prune, _) => self.delete(change, options.dry_run).await.map(|()| None),
             (Action::Recreate, Some(desired)) => self.recreate(change, desired, &params).await,
             (_, Some(desired)) => self
                 .apply_object(&change.key, desired, &params)
                 .await
-                .map(drop),
-            (_, None) => return ObjectOutcome::Skipped,
+                .map(|stored| resource_version(&stored)),
+            (_, None) => return (ObjectOutcome::Skipped, None),
         };
         match result {
-            Ok(()) => ObjectOutcome::Done,
-            Err(blocker) => ObjectOutcome::Failed { blocker },
+            Ok(version) => (ObjectOutcome::Done, version),
+            Err(blocker) => (ObjectOutcome::Failed { blocker }, None),
         }
     }
 
@@ -227,11 +239,11 @@ impl Federation {
         change: &ObjectChange,
         desired: &Value,
         params: &PatchParams,
-    ) -> Result<(), Blocker> {
+    ) -> Result<Option<String>, Blocker> {
         let dry_run = params.dry_run;
         self.delete(change, dry_run).await?;
         if dry_run {
-            return Ok(());
+            return Ok(None);
         }
         let api = self.mcs_api(&change.key.namespace);
         for _ in 0..300 {
@@ -240,7 +252,7 @@ impl Federation {
                     return self
                         .apply_object(&change.key, desired, params)
                         .await
-                        .map(drop);
+                        .map(|stored| resource_version(&stored));
                 }
                 Ok(Some(_)) => tokio::time::sleep(Duration::from_millis(200)).await,
                 Err(error) => return Err(rejected(&error)),
@@ -252,6 +264,13 @@ impl Federation {
             managers: Vec::new(),
         })
     }
+}
+
+fn resource_version(object: &Value) -> Option<String> {
+    object
+        .pointer("/metadata/resourceVersion")?
+        .as_str()
+        .map(str::to_owned)
 }
 
 /// Turns an API error into a blocker naming the reason and, for conflicts,

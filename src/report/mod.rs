@@ -9,6 +9,12 @@ pub mod diff;
 pub mod plan_json;
 pub mod plan_markdown;
 pub mod plan_text;
+pub mod review_json;
+pub mod review_markdown;
+pub mod review_text;
+pub mod review_words;
+pub mod status;
+pub mod status_summary;
 pub mod style;
 pub mod words;
 

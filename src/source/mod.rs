@@ -4,8 +4,12 @@
 //! It refuses to follow symlinks out of the repository and never reads a
 //! file larger than a configuration file can be.
 
+pub mod auth;
 pub mod git;
+pub mod known_hosts;
 pub mod local;
+pub mod mirror;
+pub mod status;
 
 use std::path::PathBuf;
 

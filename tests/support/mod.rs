@@ -2,6 +2,9 @@
 
 #![allow(dead_code)]
 
+pub mod daemon;
 pub mod fixtures;
+pub mod git_servers;
+pub mod live;
 pub mod repo;
 pub mod sandbox;

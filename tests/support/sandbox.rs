@@ -176,6 +176,52 @@ impl Sandbox {
             .expect("create service");
     }
 
+    /// A fresh namespace, created with kubectl (for synchronous tests).
+    pub fn namespace_now(&self, prefix: &str) -> String {
+        let name = unique(prefix);
+        let out = self.kubectl(&["create", "namespace", &name]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        name
+    }
+
+    /// Creates a Service with kubectl (for synchronous tests).
+    pub fn service_now(&self, namespace: &str, name: &str) {
+        let out = self.kubectl(&[
+            "create",
+            "service",
+            "clusterip",
+            name,
+            "--tcp=80:80",
+            "-n",
+            namespace,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// A live MultiClusterService as JSON, read with kubectl.
+    pub fn mcs(&self, namespace: &str, name: &str) -> Option<serde_json::Value> {
+        let out = self.kubectl(&[
+            "get",
+            "multiclusterservices.networking.karmada.io",
+            name,
+            "-n",
+            namespace,
+            "-o",
+            "json",
+        ]);
+        out.status
+            .success()
+            .then(|| serde_json::from_slice(&out.stdout).unwrap())
+    }
+
     /// `apiserver_request_total` summed by verb for a resource, from the
     /// apiserver's own metrics.
     pub fn request_counts(&self, resource: &str) -> std::collections::BTreeMap<String, u64> {

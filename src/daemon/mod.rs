@@ -1,0 +1,246 @@
+//! The GitOps daemon: triggers, the reconcile loop, leader election, HTTP.
+//!
+//! [`run`] wires them: triggers (interval, resync, webhook, local file
+//! changes, SIGHUP, drift of managed objects) feed one channel; the loop
+//! coalesces whatever arrived during a reconcile into one more run, retries
+//! transient failures with exponential backoff, and finishes the run in
+//! flight when shutdown is requested. Only the lease holder writes.
+
+pub mod cycle;
+pub mod health;
+pub mod http;
+pub mod lease;
+pub mod metrics;
+pub mod status;
+pub mod triggers;
+pub mod webhook;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use self::cycle::{CycleConfig, CycleOutcome, Reconciler};
+use self::health::Health;
+use self::http::{HttpState, WebhookSettings};
+use self::lease::LeaseConfig;
+use self::metrics::Metrics;
+use self::triggers::{Trigger, TriggerSender};
+use self::webhook::RateLimiter;
+use crate::federation::Federation;
+use crate::reconcile::Settings;
+use crate::source::auth::GitAuth;
+use crate::source::mirror::{Origin, RemoteError};
+
+/// Everything the daemon needs, resolved from flags, files and environment.
+pub struct DaemonConfig {
+    /// Repository URL or local path.
+    pub repo: String,
+    /// Git credentials.
+    pub auth: GitAuth,
+    /// Where remote mirrors are kept.
+    pub cache_dir: PathBuf,
+    /// Reconcile loop settings.
+    pub cycle: CycleConfig,
+    /// Reconcile settings.
+    pub settings: Settings,
+    /// Poll interval.
+    pub interval: Duration,
+    /// Full drift check period.
+    pub resync: Duration,
+    /// Webhook settings, if a secret is configured.
+    pub webhook: Option<WebhookSettings>,
+    /// Leader election, if enabled.
+    pub lease: Option<LeaseConfig>,
+}
+
+/// Errors that stop the daemon from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The repository could not be opened or mirrored.
+    #[error(transparent)]
+    Source(#[from] RemoteError),
+    /// Signal handling could not be set up.
+    #[error("installing signal handlers: {0}")]
+    Signals(std::io::Error),
+    /// The HTTP server failed.
+    #[error("HTTP server: {0}")]
+    Http(std::io::Error),
+}
+
+/// Runs the daemon until `shutdown` is cancelled; the run in flight finishes first.
+pub async fn run(
+    config: DaemonConfig,
+    federation: Federation,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), DaemonError> {
+    let metrics = Arc::new(Metrics::new());
+    let health = Arc::new(Health::default());
+    let (repo, auth, cache_dir) = (
+        config.repo.clone(),
+        config.auth.clone(),
+        config.cache_dir.clone(),
+    );
+    let origin = tokio::task::spawn_blocking(move || Origin::open(&repo, auth, &cache_dir))
+        .await
+        .expect("opening the repository panicked")?;
+    tracing::info!(repo = %origin.display(), branch = %config.cycle.branch, "source opened");
+    let local_git_dir =
+        matches!(origin, Origin::Local { .. }).then(|| origin.repo().path().to_owned());
+    let origin = Arc::new(Mutex::new(origin));
+    let (tx, rx) = triggers::channel();
+    let leader = start_election(&config, &federation, &metrics, &tx, &shutdown);
+    let own_writes = triggers::OwnWrites::default();
+    let _watcher = start_triggers(
+        &config,
+        &federation,
+        local_git_dir,
+        own_writes.clone(),
+        &tx,
+        &shutdown,
+    )?;
+    let http = Arc::new(HttpState {
+        health: health.clone(),
+        metrics: metrics.clone(),
+        webhook: config.webhook.clone(),
+        limiter: Mutex::new(RateLimiter::new(10, 1.0)),
+        triggers: tx.clone(),
+    });
+    let server = tokio::spawn(http::serve(listener, http, shutdown.clone()));
+    let mut reconciler = Reconciler::new(
+        origin,
+        federation,
+        config.settings,
+        config.cycle,
+        health,
+        metrics,
+        leader,
+    );
+    reconciler.own_writes = own_writes;
+    tx.send(Trigger::Signal);
+    reconcile_loop(reconciler, rx, tx, config.interval, shutdown.clone()).await;
+    shutdown.cancel();
+    server
+        .await
+        .expect("HTTP server panicked")
+        .map_err(DaemonError::Http)
+}
+
+fn start_election(
+    config: &DaemonConfig,
+    federation: &Federation,
+    metrics: &Arc<Metrics>,
+    tx: &TriggerSender,
+    shutdown: &CancellationToken,
+) -> watch::Receiver<bool> {
+    let Some(lease) = config.lease.clone() else {
+        metrics.set_leader(true);
+        return watch::channel(true).1;
+    };
+    let (leader_tx, leader_rx) = watch::channel(false);
+    tokio::spawn(lease::run(
+        federation.client().clone(),
+        lease,
+        leader_tx,
+        shutdown.clone(),
+    ));
+    let mut changes = leader_rx.clone();
+    let (metrics, tx) = (metrics.clone(), tx.clone());
+    tokio::spawn(async move {
+        while changes.changed().await.is_ok() {
+            let leading = *changes.borrow_and_update();
+            metrics.set_leader(leading);
+            if leading {
+                tx.send(Trigger::Signal);
+            }
+        }
+    });
+    leader_rx
+}
+
+fn start_triggers(
+    config: &DaemonConfig,
+    federation: &Federation,
+    local_git_dir: Option<PathBuf>,
+    own_writes: triggers::OwnWrites,
+    tx: &TriggerSender,
+    shutdown: &CancellationToken,
+) -> Result<Option<notify::RecommendedWatcher>, DaemonError> {
+    triggers::every(
+        config.interval,
+        Trigger::Interval,
+        tx.clone(),
+        shutdown.clone(),
+    );
+    triggers::every(config.resync, Trigger::Resync, tx.clone(), shutdown.clone());
+    triggers::on_sighup(tx.clone(), shutdown.clone()).map_err(DaemonError::Signals)?;
+    triggers::watch_managed(
+        federation,
+        Duration::from_secs(2),
+        own_writes,
+        tx.clone(),
+        shutdown.clone(),
+    );
+    let Some(git_dir) = local_git_dir else {
+        return Ok(None);
+    };
+    match triggers::watch_local_repository(&git_dir, tx.clone()) {
+        Ok(watcher) => Ok(Some(watcher)),
+        Err(error) => {
+            tracing::warn!(%error, "cannot watch the local repository; polling only");
+            Ok(None)
+        }
+    }
+}
+
+async fn reconcile_loop(
+    mut reconciler: Reconciler,
+    mut rx: mpsc::Receiver<Trigger>,
+    tx: TriggerSender,
+    interval: Duration,
+    shutdown: CancellationToken,
+) {
+    let backoff = || {
+        ExponentialBuilder::default()
+            .with_min_delay(Duration::from_secs(1))
+            .with_max_delay(interval.clamp(Duration::from_secs(1), Duration::from_secs(300)))
+            .with_jitter()
+            .without_max_times()
+            .build()
+    };
+    let mut delays = backoff();
+    loop {
+        let first = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            trigger = rx.recv() => match trigger { Some(t) => t, None => return },
+        };
+        let mut full = first.forces_full_run();
+        while let Ok(more) = rx.try_recv() {
+            full |= more.forces_full_run();
+        }
+        tracing::debug!(?first, full, "reconcile triggered");
+        match reconciler.cycle(full).await {
+            CycleOutcome::Transient(reason) => {
+                let delay = delays.next().unwrap_or(interval);
+                tracing::info!(%reason, retry_in = ?delay, "transient failure; retrying with backoff");
+                let (tx, shutdown) = (tx.clone(), shutdown.clone());
+                tokio::spawn(async move {
+                    tokio::select! {
+                        _ = shutdown.cancelled() => {}
+                        _ = tokio::time::sleep(delay) => tx.send(Trigger::Retry),
+                    }
+                });
+            }
+            CycleOutcome::Terminal(reason) => {
+                tracing::error!(%reason, "reconcile failed; waiting for a new revision or the next resync");
+                delays = backoff();
+            }
+            _ => delays = backoff(),
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! Status reports for the status branch: one YAML file per MCS, a
+//! machine-readable revision file and a human `STATUS.md`.
+//!
+//! Nothing here reads a clock: the only times written are the ones the API
+//! server recorded, so an unchanged federation yields byte-identical reports
+//! and no commit.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::status_summary;
+use crate::federation::{ApplyReport, ObjectOutcome};
+use crate::manifest::{Diagnostic, ObjectKey};
+use crate::plan::flows::DeliveryStatus;
+use crate::plan::live::Condition;
+use crate::plan::ownership::{FIELD_MANAGER, REVISION_ANNOTATION};
+use crate::plan::{Action, ClusterSet, FlowStatus, LiveState, Plan};
+use crate::source::status::{STATUS_DIR, SUMMARY_FILE, StatusFiles};
+
+/// How a reconcile of a revision ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RevisionResult {
+    /// Every change was applied.
+    Applied,
+    /// Some changes failed or were blocked.
+    PartlyApplied,
+    /// Dry-run mode: changes are shown, not applied.
+    DryRun,
+    /// The revision is invalid: nothing of it was applied.
+    Invalid,
+    /// The revision was refused before validation (e.g. an unverified signature).
+    Refused,
+}
+
+impl RevisionResult {
+    /// In words, for STATUS.md.
+    pub fn label(&self) -> &'static str {
+        match self {
+            RevisionResult::Applied => "✅ applied",
+            RevisionResult::PartlyApplied => "⚠️ partly applied",
+            RevisionResult::DryRun => "👀 dry run (nothing applied)",
+            RevisionResult::Invalid => "❌ invalid (nothing applied)",
+            RevisionResult::Refused => "⛔ refused (nothing applied)",
+        }
+    }
+}
+
+/// Everything a report is made of.
+pub struct ReportInput<'a> {
+    /// The branch tracked.
+    pub branch: &'a str,
+    /// The revision attempted.
+    pub revision: &'a str,
+    /// Its commit summary line.
+    pub summary: &'a str,
+    /// How it ended.
+    pub result: RevisionResult,
+    /// Why, when it was refused.
+    pub reason: Option<&'a str>,
+    /// The last revision applied without errors, if any.
+    pub last_applied: Option<&'a str>,
+    /// The plan shown (for an invalid revision: the last good revision's plan).
+    pub plan: Option<&'a Plan>,
+    /// What applying it did.
+    pub apply: Option<&'a ApplyReport>,
+    /// The live state the plan was made against.
+    pub live: Option<&'a LiveState>,
+    /// Problems of the attempted revision.
+    pub diagnostics: &'a [Diagnostic],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ObjectReport<'a> {
+    object: String,
+    source: Option<SourceRef<'a>>,
+    result: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    last_applied_revision: Option<&'a str>,
+    applied_at: Option<&'a str>,
+    conditions: Vec<Condition>,
+    placement: Option<PlacementReport<'a>>,
+    errors: Vec<ProblemReport<'a>>,
+}
+
+#[derive(Serialize)]
+struct SourceRef<'a> {
+    revision: &'a str,
+    file: &'a str,
+    line: u32,
+}
+
+#[derive(Serialize)]
+struct PlacementReport<'a> {
+    providers: String,
+    consumers: String,
+    delivery: &'a [DeliveryStatus],
+    flows: &'a [FlowStatus],
+}
+
+#[derive(Serialize)]
+struct ProblemReport<'a> {
+    severity: &'static str,
+    rule: &'static str,
+    file: Option<&'a str>,
+    line: Option<u32>,
+    column: Option<u32>,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RevisionReport<'a> {
+    branch: &'a str,
+    revision: &'a str,
+    summary: &'a str,
+    result: &'a RevisionResult,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    last_applied_revision: Option<&'a str>,
+    problems: Vec<ProblemReport<'a>>,
+}
+
+const HEADER: &str = "# Written by mcs-gitops; do not edit: the next report replaces this file.\n";
+
+/// Builds every file of a report.
+pub fn build(input: &ReportInput<'_>) -> StatusFiles {
+    let mut files = StatusFiles::new();
+    let revision = RevisionReport {
+        branch: input.branch,
+        revision: input.revision,
+        summary: input.summary,
+        result: &input.result,
+        reason: input.reason,
+        last_applied_revision: input.last_applied,
+        problems: input.diagnostics.iter().map(problem).collect(),
+    };
+    files.insert(format!("{STATUS_DIR}/_revision.yaml"), yaml(&revision));
+    if let Some(plan) = input.plan {
+        for (key, report) in object_reports(plan, input) {
+            files.insert(
+                format!("{STATUS_DIR}/{}/{}.yaml", key.namespace, key.name),
+                yaml(&report),
+            );
+        }
+    }
+    files.insert(
+        SUMMARY_FILE.to_owned(),
+        status_summary::render(input).into_bytes(),
+    );
+    files
+}
+
+fn yaml(value: &impl Serialize) -> Vec<u8> {
+    let body = serde_saphyr::to_string(value).unwrap_or_else(|e| format!("error: {e}\n"));
+    format!("{HEADER}{body}").into_bytes()
+}
+
+fn problem(d: &Diagnostic) -> ProblemReport<'_> {
+    ProblemReport {
+        severity: if d.is_error() { "error" } else { "warning" },
+        rule: d.rule.name(),
+        file: d.location.as_ref().map(|l| l.file.as_str()),
+        line: d.location.as_ref().map(|l| l.line).filter(|l| *l > 0),
+        column: d.location.as_ref().map(|l| l.column).filter(|c| *c > 0),
+        message: &d.message,
+    }
+}
+
+fn object_reports<'a>(
+    plan: &'a Plan,
+    input: &'a ReportInput<'a>,
+) -> BTreeMap<&'a ObjectKey, ObjectReport<'a>> {
+    let mut reports = BTreeMap::new();
+    for change in plan.changes.iter().filter(|c| c.action != Action::Prune) {
+        let live = input.live.and_then(|l| l.objects.get(&change.key));
+        let (result, message) =
+            outcome(change.action, change.blocked.is_some(), input, &change.key);
+        let placement = plan
+            .placements
+            .iter()
+            .find(|p| p.key == change.key)
+            .map(|p| PlacementReport {
+                providers: set_words(&p.desired.providers),
+                consumers: set_words(&p.desired.consumers),
+                delivery: &p.delivery,
+                flows: &p.flows,
+            });
+        let errors = input
+            .diagnostics
+            .iter()
+            .filter(|d| d.object.as_deref() == Some(change.key.to_string().as_str()))
+            .map(problem)
+            .collect();
+        reports.insert(
+            &change.key,
+            ObjectReport {
+                object: change.key.to_string(),
+                source: change.source.as_ref().map(|s| SourceRef {
+                    revision: plan.revision.as_deref().unwrap_or(input.revision),
+                    file: &s.file,
+                    line: s.line,
+                }),
+                result,
+                message,
+                last_applied_revision: live
+                    .and_then(|l| annotation(&l.object, REVISION_ANNOTATION)),
+                applied_at: live.and_then(|l| applied_at(&l.object)),
+                conditions: live.map(|l| l.conditions.clone()).unwrap_or_default(),
+                placement,
+                errors,
+            },
+        );
+    }
+    reports
+}
+
+fn outcome(
+    action: Action,
+    blocked: bool,
+    input: &ReportInput<'_>,
+    key: &ObjectKey,
+) -> (&'static str, Option<String>) {
+    if input.result == RevisionResult::DryRun {
+        return (
+            if action.writes() {
+                "pending (dry run)"
+            } else {
+                "unchanged"
+            },
+            None,
+        );
+    }
+    let result = input
+        .apply
+        .and_then(|a| a.results.iter().find(|r| &r.key == key));
+    match result.map(|r| &r.outcome) {
+        Some(ObjectOutcome::Done) => (super::words::done(action), None),
+        Some(ObjectOutcome::Failed { blocker }) => ("failed", Some(super::words::blocker(blocker))),
+        Some(ObjectOutcome::Blocked { blocker }) => {
+            ("blocked", Some(super::words::blocker(blocker)))
+        }
+        Some(ObjectOutcome::Skipped) => ("unchanged", None),
+        None if blocked => ("blocked", None),
+        None if action.writes() => ("not applied", None),
+        None => ("unchanged", None),
+    }
+}
+
+fn annotation<'a>(object: &'a serde_json::Value, key: &str) -> Option<&'a str> {
+    object.pointer("/metadata/annotations")?.get(key)?.as_str()
+}
+
+/// When mcs-gitops last changed the object, as the API server recorded it.
+fn applied_at(object: &serde_json::Value) -> Option<&str> {
+    object
+        .pointer("/metadata/managedFields")?
+        .as_array()?
+        .iter()
+        .find(|m| m.get("manager").and_then(|v| v.as_str()) == Some(FIELD_MANAGER))?
+        .get("time")?
+        .as_str()
+}
+
+fn set_words(set: &ClusterSet) -> String {
+    super::words::cluster_set(set)
+}

@@ -1,0 +1,171 @@
+//! Git credentials and host-key pinning, with secrets that never print.
+//!
+//! libgit2 calls the credential callback again each time the server refuses;
+//! the callbacks here count attempts and give up instead of looping. libssh2
+//! ignores `known_hosts`, so the SSH host key is checked here, against a
+//! pinned `known_hosts` file, before any credential is sent.
+
+use std::cell::Cell;
+use std::fmt;
+use std::path::PathBuf;
+
+use git2::{CertificateCheckStatus, Cred, CredentialType, RemoteCallbacks};
+
+/// A secret value: its `Debug` and `Display` print `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret, trimming a trailing newline as secret files have.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into().trim_end_matches(['\n', '\r']).to_owned())
+    }
+
+    /// The secret itself; call only where it is sent.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// How to authenticate to a Git remote.
+#[derive(Clone, Debug, Default)]
+pub enum GitAuth {
+    /// No credentials (`git://`, `file://`, public HTTPS).
+    #[default]
+    Anonymous,
+    /// HTTP basic authentication; a token is a password.
+    Basic {
+        /// User name (for tokens, any non-empty name the server accepts).
+        username: String,
+        /// Password or token.
+        password: Secret,
+    },
+    /// SSH with a private key and a pinned host key.
+    SshKey {
+        /// Private key file.
+        key: PathBuf,
+        /// `known_hosts` file holding the server's key.
+        known_hosts: PathBuf,
+        /// Key passphrase, if any.
+        passphrase: Option<Secret>,
+    },
+}
+
+/// Credential attempts before giving up.
+const MAX_ATTEMPTS: u32 = 2;
+
+/// Callbacks that authenticate as `auth` and pin SSH host keys.
+pub fn callbacks<'a>(auth: &'a GitAuth, attempts: &'a Cell<u32>) -> RemoteCallbacks<'a> {
+    let mut callbacks = RemoteCallbacks::new();
+    callbacks.credentials(move |_url, username, allowed| {
+        attempts.set(attempts.get() + 1);
+        if attempts.get() > MAX_ATTEMPTS {
+            return Err(git2::Error::from_str(
+                "the Git server refused the credentials",
+            ));
+        }
+        credential(auth, username, allowed)
+    });
+    if let GitAuth::SshKey { known_hosts, .. } = auth {
+        callbacks.certificate_check(move |cert, host| {
+            let Some(key) = cert.as_hostkey().and_then(|k| k.hostkey()) else {
+                return Ok(CertificateCheckStatus::CertificatePassthrough);
+            };
+            match super::known_hosts::is_pinned(known_hosts, host, key) {
+                Ok(true) => Ok(CertificateCheckStatus::CertificateOk),
+                Ok(false) => Err(git2::Error::from_str(&format!(
+                    "the SSH host key of {host} is not in {}",
+                    known_hosts.display()
+                ))),
+                Err(error) => Err(git2::Error::from_str(&format!(
+                    "reading {}: {error}",
+                    known_hosts.display()
+                ))),
+            }
+        });
+    }
+    callbacks
+}
+
+fn credential(
+    auth: &GitAuth,
+    username: Option<&str>,
+    allowed: CredentialType,
+) -> Result<Cred, git2::Error> {
+    match auth {
+        GitAuth::Basic { username, password }
+            if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) =>
+        {
+            Cred::userpass_plaintext(username, password.expose())
+        }
+        GitAuth::SshKey {
+            key, passphrase, ..
+        } if allowed.contains(CredentialType::SSH_KEY) => Cred::ssh_key(
+            username.unwrap_or("git"),
+            None,
+            key,
+            passphrase.as_ref().map(Secret::expose),
+        ),
+        _ if allowed.contains(CredentialType::USERNAME) => {
+            Cred::username(username.unwrap_or("git"))
+        }
+        _ => Err(git2::Error::from_str(
+            "the Git server asks for credentials that are not configured",
+        )),
+    }
+}
+
+/// A URL with any user name and password removed, for logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let separator = if rest.contains('/') { "/" } else { "" };
+    format!("{scheme}://{host}{separator}{path}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let secret = Secret::new("hunter2\n");
+        assert_eq!(format!("{secret} {secret:?}"), "*** ***");
+        assert_eq!(secret.expose(), "hunter2");
+        let auth = GitAuth::Basic {
+            username: "bot".into(),
+            password: secret,
+        };
+        assert!(!format!("{auth:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn urls_lose_their_credentials_in_logs() {
+        assert_eq!(
+            redact_url("https://bot:tok3n@git.example.com/org/repo.git"),
+            "https://git.example.com/org/repo.git"
+        );
+        assert_eq!(
+            redact_url("ssh://git@host:2222/r.git"),
+            "ssh://host:2222/r.git"
+        );
+        assert_eq!(redact_url("/srv/repo"), "/srv/repo");
+    }
+}

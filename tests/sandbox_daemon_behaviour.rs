@@ -1,0 +1,287 @@
+//! How the daemon behaves: webhooks, broken commits, a contended status
+//! branch, leader election and graceful shutdown, against real Git servers
+//! and the real sandbox apiserver.
+
+mod support;
+
+use std::time::Duration;
+
+use mcs_gitops::daemon::webhook::sign;
+use mcs_gitops::source::auth::Secret;
+use support::daemon::{Daemon, wait_until};
+use support::fixtures::Mcs;
+use support::git_servers::{WorkTree, git_daemon};
+use support::sandbox::{sandbox, unique};
+
+const STATUS: &str = "mcs-gitops/status";
+
+fn consumers(object: &serde_json::Value) -> usize {
+    object["spec"]["consumerClusters"]
+        .as_array()
+        .map_or(0, Vec::len)
+}
+
+#[test]
+fn a_signed_webhook_triggers_a_reconcile_long_before_the_interval_and_a_forged_one_nothing() {
+    let sandbox = sandbox();
+    let ns = sandbox.namespace_now("hook");
+    sandbox.service_now(&ns, "web");
+    let server = git_daemon();
+    let url = server.repository("config");
+    let work = WorkTree::new(&server, "config");
+    let base = Mcs::new(&ns, "web")
+        .providers(&["clusterb"])
+        .consumers(&["clustera"]);
+    work.write("web.yaml", &base.yaml());
+    work.commit_and_push("expose web");
+    let secrets = tempfile::tempdir().unwrap();
+    std::fs::write(secrets.path().join("hook"), "hook-secret\n").unwrap();
+    let hook_file = secrets.path().join("hook");
+    let daemon = Daemon::start(
+        sandbox,
+        &url,
+        &unique("hook"),
+        &[
+            "--interval",
+            "1h",
+            "--webhook-secret-file",
+            hook_file.to_str().unwrap(),
+        ],
+    );
+    wait_until("the first apply", Duration::from_secs(60), || {
+        sandbox.mcs(&ns, "web").is_some()
+    });
+
+    work.write(
+        "web.yaml",
+        &base.consumers(&["clustera", "clusterc"]).yaml(),
+    );
+    work.commit_and_push("web: add clusterc");
+    let body = br#"{"ref":"refs/heads/main"}"#;
+    let forged = sign(&Secret::new("guess"), body);
+    let (status, _) = daemon.post(
+        "/hooks/git",
+        &[("X-GitHub-Event", "push"), ("X-Hub-Signature-256", &forged)],
+        body,
+    );
+    assert_eq!(status, 401);
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        consumers(&sandbox.mcs(&ns, "web").unwrap()),
+        1,
+        "a forged webhook must not trigger a fetch:\n{}",
+        daemon.logs()
+    );
+
+    let signature = sign(&Secret::new("hook-secret"), body);
+    let (status, _) = daemon.post(
+        "/hooks/git",
+        &[
+            ("X-GitHub-Event", "push"),
+            ("X-Hub-Signature-256", &signature),
+        ],
+        body,
+    );
+    assert_eq!(status, 202);
+    wait_until("the pushed change", Duration::from_secs(15), || {
+        consumers(&sandbox.mcs(&ns, "web").unwrap()) == 2
+    });
+}
+
+#[test]
+fn a_broken_commit_applies_nothing_and_the_status_branch_names_the_file_and_line() {
+    let sandbox = sandbox();
+    let ns = sandbox.namespace_now("broken");
+    sandbox.service_now(&ns, "web");
+    sandbox.service_now(&ns, "api");
+    let server = git_daemon();
+    let url = server.repository("config");
+    let work = WorkTree::new(&server, "config");
+    let web = Mcs::new(&ns, "web")
+        .providers(&["clusterb"])
+        .consumers(&["clustera"]);
+    work.write("web.yaml", &web.yaml());
+    let good = work.commit_and_push("expose web");
+    let daemon = Daemon::start(sandbox, &url, &unique("broken"), &[]);
+    wait_until("the first apply", Duration::from_secs(60), || {
+        sandbox.mcs(&ns, "web").is_some()
+    });
+
+    work.write(
+        "web.yaml",
+        &web.clone().consumers(&["clustera", "clusterc"]).yaml(),
+    );
+    work.write(
+        "api.yaml",
+        &Mcs::new(&ns, "api").providers(&["clusterA"]).yaml(),
+    );
+    let broken = work.commit_and_push("expose api (typo)");
+    wait_until(
+        "the invalid revision's report",
+        Duration::from_secs(30),
+        || {
+            work.status_file(STATUS, "status/_revision.yaml")
+                .is_some_and(|s| s.contains(&broken))
+        },
+    );
+    let summary = work.status_file(STATUS, "STATUS.md").unwrap();
+    assert!(summary.contains("is invalid"), "{summary}");
+    assert!(summary.contains("`api.yaml:10:13`"), "{summary}");
+    assert!(
+        summary.contains(&good[..12]),
+        "the last applied revision is named: {summary}"
+    );
+    assert_eq!(
+        consumers(&sandbox.mcs(&ns, "web").unwrap()),
+        1,
+        "nothing of a broken revision is applied"
+    );
+    assert!(sandbox.mcs(&ns, "api").is_none());
+    assert!(daemon.metric("mcs_gitops_reconciles_total", "invalid") >= 1.0);
+}
+
+#[test]
+fn a_commit_pushed_to_the_status_branch_meanwhile_is_kept() {
+    let sandbox = sandbox();
+    let ns = sandbox.namespace_now("race");
+    sandbox.service_now(&ns, "web");
+    let server = git_daemon();
+    let url = server.repository("config");
+    let work = WorkTree::new(&server, "config");
+    let web = Mcs::new(&ns, "web")
+        .providers(&["clusterb"])
+        .consumers(&["clustera"]);
+    work.write("web.yaml", &web.yaml());
+    let first = work.commit_and_push("expose web");
+    let _daemon = Daemon::start(sandbox, &url, &unique("race"), &[]);
+    wait_until("the first report", Duration::from_secs(60), || {
+        work.status_file(STATUS, "status/_revision.yaml")
+            .is_some_and(|s| s.contains(&first))
+    });
+
+    work.git(&[
+        "checkout",
+        "-q",
+        "-b",
+        "notes",
+        "refs/remotes/origin/status",
+    ]);
+    work.write("NOTES.md", "reviewed by ops\n");
+    work.git(&["add", "NOTES.md"]);
+    work.git(&[
+        "-c",
+        "user.name=Ops",
+        "-c",
+        "user.email=ops@example.com",
+        "commit",
+        "-q",
+        "-m",
+        "ops notes",
+    ]);
+    let notes = work.git(&["rev-parse", "HEAD"]);
+    work.git(&["push", "-q", "origin", &format!("HEAD:refs/heads/{STATUS}")]);
+    work.git(&["checkout", "-q", "main"]);
+
+    work.write("web.yaml", &web.consumers(&["clustera", "clusterc"]).yaml());
+    let second = work.commit_and_push("web: add clusterc");
+    wait_until(
+        "the report of the second revision",
+        Duration::from_secs(60),
+        || {
+            work.status_file(STATUS, "status/_revision.yaml")
+                .is_some_and(|s| s.contains(&second))
+        },
+    );
+    assert_eq!(
+        work.status_file(STATUS, "NOTES.md").as_deref(),
+        Some("reviewed by ops\n")
+    );
+    let history = work.git(&["log", "--format=%H", "refs/remotes/origin/status"]);
+    assert!(
+        history.contains(&notes),
+        "the concurrent commit is in the history"
+    );
+}
+
+#[test]
+fn of_two_daemons_only_the_lease_holder_writes_and_the_other_takes_over() {
+    let sandbox = sandbox();
+    let ns = sandbox.namespace_now("lease");
+    sandbox.service_now(&ns, "web");
+    let server = git_daemon();
+    let url = server.repository("config");
+    let work = WorkTree::new(&server, "config");
+    let web = Mcs::new(&ns, "web")
+        .providers(&["clusterb"])
+        .consumers(&["clustera"]);
+    work.write("web.yaml", &web.yaml());
+    work.commit_and_push("expose web");
+    let instance = unique("lease");
+    let args = |id: &'static str| {
+        [
+            "--leader-elect",
+            "--lease-namespace",
+            ns.as_str(),
+            "--identity",
+            id,
+            "--no-status",
+        ]
+    };
+    let mut one = Daemon::start(sandbox, &url, &instance, &args("one"));
+    let mut two = Daemon::start(sandbox, &url, &instance, &args("two"));
+    wait_until("a leader", Duration::from_secs(30), || {
+        one.metric("mcs_gitops_leader", "") + two.metric("mcs_gitops_leader", "") == 1.0
+    });
+    wait_until("the leader's apply", Duration::from_secs(60), || {
+        sandbox.mcs(&ns, "web").is_some()
+    });
+    let (leader, follower) = if one.metric("mcs_gitops_leader", "") == 1.0 {
+        (&mut one, &mut two)
+    } else {
+        (&mut two, &mut one)
+    };
+    let worked = |d: &Daemon| {
+        ["applied", "unchanged", "invalid", "failed"]
+            .iter()
+            .map(|r| d.metric("mcs_gitops_reconciles_total", r))
+            .sum::<f64>()
+    };
+    assert!(worked(leader) >= 1.0);
+    assert_eq!(
+        worked(follower),
+        0.0,
+        "the follower never reconciles:\n{}",
+        follower.logs()
+    );
+
+    leader.kill();
+    work.write("web.yaml", &web.consumers(&["clustera", "clusterc"]).yaml());
+    work.commit_and_push("web: add clusterc");
+    wait_until(
+        "the follower to take over and apply",
+        Duration::from_secs(60),
+        || consumers(&sandbox.mcs(&ns, "web").unwrap()) == 2,
+    );
+    assert_eq!(follower.metric("mcs_gitops_leader", ""), 1.0);
+}
+
+#[test]
+fn sigterm_stops_the_daemon_cleanly_and_readiness_follows_the_first_sync() {
+    let sandbox = sandbox();
+    let ns = sandbox.namespace_now("term");
+    sandbox.service_now(&ns, "web");
+    let server = git_daemon();
+    let url = server.repository("config");
+    let work = WorkTree::new(&server, "config");
+    work.write(
+        "web.yaml",
+        &Mcs::new(&ns, "web").providers(&["clusterb"]).yaml(),
+    );
+    work.commit_and_push("expose web");
+    let mut daemon = Daemon::start(sandbox, &url, &unique("term"), &[]);
+    wait_until("readiness", Duration::from_secs(60), || {
+        daemon.get("/readyz").0 == 200
+    });
+    assert_eq!(daemon.stop(), Some(0));
+    assert!(daemon.logs().contains("SIGTERM"));
+}
