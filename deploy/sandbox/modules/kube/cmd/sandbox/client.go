@@ -38,8 +38,14 @@ func loadIdentity(p PKI, name string) (identity, error) {
 // certificate-authority-data, never the serving leaf: rustls does not accept
 // a leaf certificate as a trust anchor for itself.
 func writeKubeconfig(path, server, user string, id identity) error {
+	return writeKubeconfigContext(path, kubeconfigContext, server, user, id)
+}
+
+// writeKubeconfigContext is writeKubeconfig with a context (and cluster)
+// name of the caller's choice, e.g. a member cluster's name.
+func writeKubeconfigContext(path, context, server, user string, id identity) error {
 	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters[kubeconfigContext] = &clientcmdapi.Cluster{
+	cfg.Clusters[context] = &clientcmdapi.Cluster{
 		Server:                   server,
 		CertificateAuthorityData: id.caPEM,
 	}
@@ -47,11 +53,11 @@ func writeKubeconfig(path, server, user string, id identity) error {
 		ClientCertificateData: id.certPEM,
 		ClientKeyData:         id.keyPEM,
 	}
-	cfg.Contexts[kubeconfigContext] = &clientcmdapi.Context{
-		Cluster:  kubeconfigContext,
+	cfg.Contexts[context] = &clientcmdapi.Context{
+		Cluster:  context,
 		AuthInfo: user,
 	}
-	cfg.CurrentContext = kubeconfigContext
+	cfg.CurrentContext = context
 	return clientcmd.WriteToFile(*cfg, path)
 }
 

@@ -9,7 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 )
@@ -95,7 +97,7 @@ func cmdStatus(args []string, out io.Writer) error {
 }
 
 func collectStatus(st *State) ([]componentStatus, bool) {
-	allUp := len(st.Components) >= len(componentOrder)
+	allUp := len(st.Components) >= len(st.order())
 	var rows []componentStatus
 	for _, c := range st.Components {
 		row := componentStatus{Name: c.Name, PID: c.PID, Port: c.Port, Alive: alive(c), Log: c.Log}
@@ -146,21 +148,11 @@ func cmdDown(args []string, out io.Writer) error {
 		return err
 	}
 	defer unlock()
-	// Reverse start order: the aggregated apiserver holds watches on
-	// kube-apiserver, which would otherwise delay its graceful exit.
-	var failures []error
-	for i := len(componentOrder) - 1; i >= 0; i-- {
-		c := st.component(componentOrder[i])
-		if c == nil {
-			continue
-		}
-		how, err := terminate(c, *grace, false)
-		if err != nil {
-			failures = append(failures, err)
-			continue
-		}
-		fmt.Fprintf(out, "%s %s\n", c.Name, how)
-	}
+	// Reverse start order: Karmada's controllers watch the member and
+	// control-plane apiservers, and the aggregated apiserver holds watches
+	// on kube-apiserver; each would otherwise delay the graceful exit of
+	// what it watches.
+	failures := stopAll(st, *grace, out)
 	if err := st.save(); err != nil {
 		failures = append(failures, err)
 	}
@@ -170,6 +162,45 @@ func cmdDown(args []string, out io.Writer) error {
 	fmt.Fprintf(out, "sandbox under %s is down (data kept; \"up\" restarts it)\n", d)
 	return nil
 }
+
+// stopAll stops every component in reverse start order. Member apiservers
+// do not watch each other, so they are stopped together.
+func stopAll(st *State, grace time.Duration, out io.Writer) []error {
+	var failures []error
+	order := st.order()
+	for i := len(order) - 1; i >= 0; {
+		group := []string{order[i]}
+		for i--; i >= 0 && isMember(order[i]) && isMember(group[0]); i-- {
+			group = append(group, order[i])
+		}
+		results := make([]string, len(group))
+		errs := make([]error, len(group))
+		var wg sync.WaitGroup
+		for j, name := range group {
+			c := st.component(name)
+			if c == nil {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				how, err := terminate(c, grace, false)
+				results[j], errs[j] = c.Name+" "+how, err
+			}()
+		}
+		wg.Wait()
+		for j := range group {
+			if errs[j] != nil {
+				failures = append(failures, errs[j])
+			} else if results[j] != "" {
+				fmt.Fprintln(out, results[j])
+			}
+		}
+	}
+	return failures
+}
+
+func isMember(name string) bool { return strings.HasPrefix(name, memberPrefix) }
 
 func cmdStop(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("stop", flag.ContinueOnError)
@@ -183,11 +214,11 @@ func cmdStop(args []string, out io.Writer) error {
 	if len(rest) != 1 {
 		return errors.New("usage: sandbox stop --dir DIR [--kill] COMPONENT")
 	}
-	name, err := resolveComponent(rest[0])
-	if err != nil {
-		return err
-	}
 	return withState(*dir, func(st *State) error {
+		name, err := resolveComponent(st, rest[0])
+		if err != nil {
+			return err
+		}
 		c := st.component(name)
 		if c == nil {
 			return fmt.Errorf("%s was never started under %s", name, st.Dir)
@@ -212,15 +243,15 @@ func cmdStart(args []string, out io.Writer) error {
 	if len(rest) > 1 {
 		return errors.New("usage: sandbox start --dir DIR [COMPONENT]")
 	}
-	names := componentOrder
-	if len(rest) == 1 {
-		name, err := resolveComponent(rest[0])
-		if err != nil {
-			return err
-		}
-		names = []string{name}
-	}
 	return withState(*dir, func(st *State) error {
+		names := st.order()
+		if len(rest) == 1 {
+			name, err := resolveComponent(st, rest[0])
+			if err != nil {
+				return err
+			}
+			names = []string{name}
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 		defer cancel()
 		return startComponents(ctx, st, names, out)
@@ -234,7 +265,7 @@ func startComponents(ctx context.Context, st *State, names []string, out io.Writ
 	if err != nil {
 		return err
 	}
-	restarted := false
+	var restarted []string
 	for _, name := range names {
 		c := st.component(name)
 		if c == nil {
@@ -249,23 +280,41 @@ func startComponents(ctx context.Context, st *State, names []string, out io.Writ
 		if err := sb.startAndWait(ctx, c); err != nil {
 			return err
 		}
-		restarted = true
+		restarted = append(restarted, name)
 		fmt.Fprintf(out, "%s started on port %d in %.1fs\n", name, c.Port, time.Since(began).Seconds())
 	}
-	if restarted && allAlive(st) {
-		return waitServing(ctx, st, sb)
+	if len(restarted) > 0 && allAlive(st) {
+		return waitServing(ctx, st, sb, restarted, out)
 	}
 	return nil
 }
 
 // waitServing returns once the Cluster API answers through kube-apiserver
+// again and, in a federation, once Karmada sees restarted members Ready
 // again, so a test can carry on right after "start".
-func waitServing(ctx context.Context, st *State, sb *sandbox) error {
+func waitServing(ctx context.Context, st *State, sb *sandbox, restarted []string, out io.Writer) error {
 	c, err := newClients(restConfig(st.APIServerURL, sb.admin))
 	if err != nil {
 		return err
 	}
-	return waitClusterAPI(ctx, c.aggregator, c.discovery, c.dynamic)
+	if err := waitClusterAPI(ctx, c.aggregator, c.discovery, c.dynamic); err != nil {
+		return err
+	}
+	var members []string
+	for _, cluster := range st.Clusters {
+		if st.Karmada && (slices.Contains(restarted, memberComponent(cluster)) || slices.Contains(restarted, compControllerManager)) {
+			members = append(members, cluster)
+		}
+	}
+	if len(members) == 0 {
+		return nil
+	}
+	began := time.Now()
+	if err := waitClustersReady(ctx, c.dynamic, members); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Karmada reports %s Ready (waited %.1fs)\n", strings.Join(members, ", "), time.Since(began).Seconds())
+	return nil
 }
 
 // withState runs fn on DIR's state under the DIR lock and saves the result,

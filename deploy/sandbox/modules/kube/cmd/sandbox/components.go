@@ -19,6 +19,12 @@ const (
 	binAPIServer  = "kube-apiserver"
 	binKubectl    = "kubectl"
 	binAggregated = "karmada-aggregated-apiserver"
+
+	// Built only for "up --karmada".
+	binWebhook           = "karmada-webhook"
+	binScheduler         = "karmada-scheduler"
+	binControllerManager = "karmada-controller-manager"
+	binKCM               = "kube-controller-manager"
 )
 
 // serviceCIDR is wide enough for thousands of Services in one test run;
@@ -175,23 +181,27 @@ func (s *sandbox) startAndWait(ctx context.Context, c *Component) error {
 	return nil
 }
 
-// waitHealthy polls the component's health endpoint: etcd's /health and
-// the apiservers' /readyz (which includes their post-start hooks).
+// waitHealthy polls the component's health endpoint: etcd's /health, the
+// apiservers' /readyz (which includes their post-start hooks), or the URL
+// recorded in Component.Health.
 func (s *sandbox) waitHealthy(ctx context.Context, c *Component) error {
 	client, err := httpClient(s.admin)
 	if err != nil {
 		return err
 	}
-	path := "/readyz"
-	if c.Name == compEtcd {
-		path = "/health"
+	url := c.Health
+	if url == "" {
+		url = c.URL + "/readyz"
+		if c.Name == compEtcd {
+			url = c.URL + "/health"
+		}
 	}
 	var last string
 	for {
 		if !alive(c) {
 			return errDied
 		}
-		ok, detail := probe(ctx, client, c.URL+path)
+		ok, detail := probe(ctx, client, url)
 		if ok {
 			return nil
 		}

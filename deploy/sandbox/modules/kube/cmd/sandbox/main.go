@@ -1,6 +1,8 @@
 // Command sandbox runs a local Karmada-style control plane for mcs-gitops
 // tests: etcd, kube-apiserver and karmada-aggregated-apiserver as detached
 // processes on free loopback ports, everything kept under one directory.
+// With "up --karmada" it runs a federation: member kube-apiservers joined
+// in Push mode and Karmada's webhook, scheduler and controller-manager.
 //
 // It is normally started through deploy/sandbox/sandbox, which builds this
 // binary and the component binaries into one cache directory; the launcher
@@ -25,8 +27,12 @@ commands:
   down    stop every component started under DIR
   stop    stop one component:  sandbox stop --dir DIR [--kill] COMPONENT
   start   start stopped components on their old ports: sandbox start --dir DIR [COMPONENT]
+  endpoints  set a member's ready endpoints for a Service (--karmada only):
+          sandbox endpoints --dir DIR --cluster C --service NS/NAME --count N
 
-components: etcd, apiserver, aggregated-apiserver
+components: etcd, apiserver, aggregated-apiserver; with --karmada also
+member-<cluster> (or just <cluster>), kube-controller-manager, webhook,
+scheduler, controller-manager
 run "sandbox COMMAND -h" for the flags of one command.
 `
 
@@ -70,6 +76,8 @@ func run(args []string, out io.Writer) error {
 		return cmdStop(rest, out)
 	case "start":
 		return cmdStart(rest, out)
+	case "endpoints":
+		return cmdEndpoints(rest, out)
 	case "help", "-h", "--help":
 		fmt.Fprint(out, usage)
 		return nil

@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -229,4 +230,111 @@ func readPEM(path string) ([]byte, error) {
 		return nil, errors.New(path + ": no PEM data")
 	}
 	return data, nil
+}
+
+// Material only a sandbox with --karmada uses. It is added to an existing
+// DIR's PKI on demand, signed by the same CA, so every kubeconfig written
+// before stays valid.
+const (
+	karmadaClientName = "karmada-client"          // identity of Karmada's components and kube-controller-manager
+	webhookName       = "karmada-webhook"         // karmada-webhook serving certificate
+	kcmName           = "kube-controller-manager" // kube-controller-manager serving certificate
+	memberTokenName   = "member-token.csv"        // --token-auth-file of every member apiserver
+	memberTokenUser   = "system:karmada:member-admin"
+	karmadaClientCN   = "system:karmada:components"
+	memberTokenBytes  = 32
+)
+
+func (p PKI) memberTokenFile() string { return filepath.Join(p.dir, memberTokenName) }
+
+// ensureFederationPKI adds the certificates and the member token that the
+// Karmada components and member apiservers need, if they are missing.
+func ensureFederationPKI(p PKI) error {
+	loopback := []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
+	leaves := []struct {
+		name string
+		tmpl *x509.Certificate
+	}{
+		// Karmada's own installs give its components one system:masters
+		// identity; so does the sandbox.
+		{karmadaClientName, clientTemplate(karmadaClientCN, "system:masters")},
+		{webhookName, serverTemplate(webhookName, loopback, "localhost")},
+		{kcmName, serverTemplate(kcmName, loopback, "localhost")},
+	}
+	var ca *keyPair
+	for _, l := range leaves {
+		if _, err := os.Stat(p.cert(l.name)); err == nil {
+			continue
+		}
+		if ca == nil {
+			loaded, err := loadKeyPair(p, caName)
+			if err != nil {
+				return fmt.Errorf("loading the sandbox CA: %w", err)
+			}
+			ca = &loaded
+		}
+		pair, err := sign(*ca, l.tmpl)
+		if err != nil {
+			return fmt.Errorf("signing %s: %w", l.name, err)
+		}
+		if err := writePair(p, l.name, pair); err != nil {
+			return err
+		}
+	}
+	return ensureMemberToken(p)
+}
+
+// ensureMemberToken writes the static token file the member apiservers
+// accept: one bearer token in group system:masters. Karmada reaches Push
+// members with a token from the Cluster's secret, so this is its identity.
+func ensureMemberToken(p PKI) error {
+	if _, err := os.Stat(p.memberTokenFile()); err == nil {
+		return nil
+	}
+	raw := make([]byte, memberTokenBytes)
+	if _, err := rand.Read(raw); err != nil {
+		return err
+	}
+	line := fmt.Sprintf("%x,%s,karmada-member-admin,\"system:masters\"\n", raw, memberTokenUser)
+	return os.WriteFile(p.memberTokenFile(), []byte(line), 0o600)
+}
+
+// memberToken reads the token back from the file written above.
+func memberToken(p PKI) (string, error) {
+	data, err := os.ReadFile(p.memberTokenFile())
+	if err != nil {
+		return "", err
+	}
+	token, _, ok := strings.Cut(string(data), ",")
+	if !ok || token == "" {
+		return "", fmt.Errorf("%s: no token (want token,user,uid,groups)", p.memberTokenFile())
+	}
+	return token, nil
+}
+
+// loadKeyPair reads a certificate and its PKCS#8 key written by writePair.
+func loadKeyPair(p PKI, name string) (keyPair, error) {
+	certPEM, err := readPEM(p.cert(name))
+	if err != nil {
+		return keyPair{}, err
+	}
+	keyPEM, err := readPEM(p.key(name))
+	if err != nil {
+		return keyPair{}, err
+	}
+	certBlock, _ := pem.Decode(certPEM)
+	cert, err := x509.ParseCertificate(certBlock.Bytes)
+	if err != nil {
+		return keyPair{}, err
+	}
+	keyBlock, _ := pem.Decode(keyPEM)
+	key, err := x509.ParsePKCS8PrivateKey(keyBlock.Bytes)
+	if err != nil {
+		return keyPair{}, err
+	}
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return keyPair{}, fmt.Errorf("%s: not a signing key", p.key(name))
+	}
+	return keyPair{cert: cert, key: signer}, nil
 }

@@ -38,7 +38,12 @@ func spawn(dir string, c *Component) error {
 	c.StartedAt = time.Now().UTC().Format(time.RFC3339)
 	// Reap the child if it dies while the launcher is still running (a failed
 	// start); once the launcher exits, init adopts it.
-	go func() { _ = cmd.Wait() }()
+	exited := make(chan struct{})
+	c.exited = exited
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
 	return nil
 }
 
@@ -47,6 +52,17 @@ func spawn(dir string, c *Component) error {
 func alive(c *Component) bool {
 	if c.PID <= 0 {
 		return false
+	}
+	// A child of this launcher: its reaper knows for sure. /proc would do
+	// too, except right after exec, when the new command line is briefly
+	// not readable yet and a just-started process looked gone.
+	if c.exited != nil {
+		select {
+		case <-c.exited:
+			return false
+		default:
+			return true
+		}
 	}
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.PID))
 	if err != nil {

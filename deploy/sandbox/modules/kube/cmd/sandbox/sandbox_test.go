@@ -131,3 +131,76 @@ func TestAggregatedRulesCollectsMatchingRoles(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
+
+func TestParseMCSProviders(t *testing.T) {
+	ref, ok := parseMCS([]byte("kind: MultiClusterService\nmetadata: {name: foo}\nspec:\n  providerClusters: [{name: clusterb}]\n  consumerClusters: [{name: clustera}]\n"))
+	if !ok || !reflect.DeepEqual(ref.Providers, []string{"clusterb"}) {
+		t.Fatalf("got %+v", ref)
+	}
+	all := []string{"a", "b"}
+	if got := providersOf(mcsRef{}, all); !reflect.DeepEqual(got, all) {
+		t.Fatalf("empty providerClusters means every cluster, got %v", got)
+	}
+}
+
+func TestFederationOrderAndAliases(t *testing.T) {
+	st := &State{Karmada: true, Clusters: []string{"clustera", "clusterb"}}
+	want := []string{"etcd", "apiserver", "aggregated-apiserver", "member-clustera", "member-clusterb",
+		"kube-controller-manager", "webhook", "scheduler", "controller-manager"}
+	if got := st.order(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("order: %v", got)
+	}
+	for alias, canonical := range map[string]string{"clusterb": "member-clusterb", "member-clustera": "member-clustera", "karmada-webhook": "webhook"} {
+		if got, err := resolveComponent(st, alias); err != nil || got != canonical {
+			t.Errorf("%s: got %q, %v", alias, got, err)
+		}
+	}
+	if _, err := resolveComponent(&State{Clusters: []string{"clustera"}}, "clustera"); err == nil {
+		t.Error("a plain sandbox has no member components")
+	}
+	if got := (&State{}).order(); !reflect.DeepEqual(got, componentOrder) {
+		t.Errorf("plain order: %v", got)
+	}
+}
+
+func TestPortListFollowsBuilderOrder(t *testing.T) {
+	c := &Component{Name: compWebhook, Port: 1, Ports: map[string]int{"secure": 1, "health": 2, "metrics": 3}}
+	if got := c.portList(); !reflect.DeepEqual(got, []int{1, 2, 3}) {
+		t.Fatalf("got %v", got)
+	}
+	if got := (&Component{Name: "member-a", Port: 7}).portList(); !reflect.DeepEqual(got, []int{7}) {
+		t.Fatalf("got %v", got)
+	}
+}
+
+func TestCheckModeKeepsFederation(t *testing.T) {
+	opts := upOptions{}
+	if err := checkMode(&State{Karmada: true}, &opts); err != nil || !opts.karmada {
+		t.Fatalf("a federation stays one: %v %v", err, opts.karmada)
+	}
+	opts = upOptions{karmada: true}
+	if err := checkMode(&State{Dir: "/x", Components: []*Component{{Name: compEtcd}}}, &opts); err == nil {
+		t.Fatal("a plain sandbox cannot become a federation")
+	}
+}
+
+func TestEndpointSliceShape(t *testing.T) {
+	ports := servicePorts(nil)
+	slice := endpointSlice("default", "foo", "clusterb", 1, 3, ports)
+	if slice.Name != "foo-clusterb" || slice.Labels["kubernetes.io/service-name"] != "foo" || len(slice.Endpoints) != 3 {
+		t.Fatalf("got %+v", slice)
+	}
+	if *slice.Ports[0].Name != "http" || *slice.Ports[0].Port != 80 || !*slice.Endpoints[0].Conditions.Ready {
+		t.Fatalf("ports/conditions: %+v", slice)
+	}
+	seen := map[string]bool{}
+	for cluster := 0; cluster < 4; cluster++ {
+		for i := 0; i < 600; i++ {
+			a := endpointAddress(cluster, "default", "foo", i)
+			if seen[a] {
+				t.Fatalf("duplicate address %s", a)
+			}
+			seen[a] = true
+		}
+	}
+}

@@ -17,11 +17,13 @@ import (
 )
 
 // mcsRef is what the sandbox needs from a MultiClusterService document:
-// the Service it exposes (same namespace and name) and its ports.
+// the Service it exposes (same namespace and name), its ports, and the
+// clusters that provide its backends (none listed means all clusters).
 type mcsRef struct {
 	Namespace string
 	Name      string
 	Ports     []corev1.ServicePort
+	Providers []string
 }
 
 // skippedDirs are never part of a GitOps repository's manifests.
@@ -72,6 +74,9 @@ func parseMCS(doc []byte) (mcsRef, bool) {
 				Name string `json:"name"`
 				Port int32  `json:"port"`
 			} `json:"ports"`
+			ProviderClusters []struct {
+				Name string `json:"name"`
+			} `json:"providerClusters"`
 		} `json:"spec"`
 	}
 	if err := yaml.Unmarshal(doc, &obj); err != nil || obj.Kind != "MultiClusterService" || obj.Metadata.Name == "" {
@@ -84,6 +89,11 @@ func parseMCS(doc []byte) (mcsRef, bool) {
 	for _, p := range obj.Spec.Ports {
 		if p.Port > 0 {
 			ref.Ports = append(ref.Ports, corev1.ServicePort{Name: p.Name, Port: p.Port})
+		}
+	}
+	for _, c := range obj.Spec.ProviderClusters {
+		if c.Name != "" {
+			ref.Providers = append(ref.Providers, c.Name)
 		}
 	}
 	return ref, true
@@ -107,6 +117,18 @@ func servicePorts(ports []corev1.ServicePort) []corev1.ServicePort {
 	return out
 }
 
+// serviceFor is the Service behind an MCS; the selector is what a real
+// workload's Service would have, though no Pods exist in the sandbox.
+func serviceFor(namespace, name string, ports []corev1.ServicePort) *corev1.Service {
+	return &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
+		Spec: corev1.ServiceSpec{
+			Ports:    ports,
+			Selector: map[string]string{"app": name},
+		},
+	}
+}
+
 // ensureServices creates the control-plane Service behind each MCS (with
 // its namespace) unless one already exists; an existing Service is kept as
 // it is, since tests may have shaped it on purpose.
@@ -116,14 +138,7 @@ func ensureServices(ctx context.Context, core kubernetes.Interface, refs []mcsRe
 		if err := ensureNamespaces(ctx, core, []string{ref.Namespace}); err != nil {
 			return created, err
 		}
-		svc := &corev1.Service{
-			ObjectMeta: metav1.ObjectMeta{Name: ref.Name, Namespace: ref.Namespace},
-			Spec: corev1.ServiceSpec{
-				Ports:    servicePorts(ref.Ports),
-				Selector: map[string]string{"app": ref.Name},
-			},
-		}
-		_, err := core.CoreV1().Services(ref.Namespace).Create(ctx, svc, metav1.CreateOptions{})
+		_, err := core.CoreV1().Services(ref.Namespace).Create(ctx, serviceFor(ref.Namespace, ref.Name, servicePorts(ref.Ports)), metav1.CreateOptions{})
 		switch {
 		case err == nil:
 			created++

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -15,9 +17,21 @@ const (
 	compEtcd       = "etcd"
 	compAPIServer  = "apiserver"
 	compAggregated = "aggregated-apiserver"
+
+	// Only in a sandbox brought up with --karmada.
+	compKubeControllerManager = "kube-controller-manager"
+	compWebhook               = "webhook"
+	compScheduler             = "scheduler"
+	compControllerManager     = "controller-manager"
+	memberPrefix              = "member-" // one kube-apiserver per member cluster
 )
 
 var componentOrder = []string{compEtcd, compAPIServer, compAggregated}
+
+// karmadaOrder follows the member apiservers: the webhook must answer
+// before anything writes Karmada objects, and the controllers need the
+// Cluster API and the members.
+var karmadaOrder = []string{compKubeControllerManager, compWebhook, compScheduler, compControllerManager}
 
 // componentAliases lets callers use the binaries' own names too.
 var componentAliases = map[string]string{
@@ -26,7 +40,25 @@ var componentAliases = map[string]string{
 	"kube-apiserver":               compAPIServer,
 	"aggregated-apiserver":         compAggregated,
 	"karmada-aggregated-apiserver": compAggregated,
+	"kube-controller-manager":      compKubeControllerManager,
+	"webhook":                      compWebhook,
+	"karmada-webhook":              compWebhook,
+	"scheduler":                    compScheduler,
+	"karmada-scheduler":            compScheduler,
+	"controller-manager":           compControllerManager,
+	"karmada-controller-manager":   compControllerManager,
 }
+
+// portNames lists, for components with more than one port, the keys of
+// Component.Ports in the order their builders take them.
+var portNames = map[string][]string{
+	compEtcd:              {"client", "peer"},
+	compWebhook:           {"secure", "health", "metrics"},
+	compScheduler:         {"health", "metrics"},
+	compControllerManager: {"health", "metrics"},
+}
+
+func memberComponent(cluster string) string { return memberPrefix + cluster }
 
 // Component is one process of the sandbox. Args is the full command line, so
 // a restart reuses the same ports, data directory and certificates.
@@ -39,27 +71,63 @@ type Component struct {
 	Log       string         `json:"log"`
 	Args      []string       `json:"args"`
 	StartedAt string         `json:"startedAt,omitempty"`
+	// Health is the URL that answers 200 once the process serves; empty
+	// for the original three, whose probe follows from the name.
+	Health string `json:"health,omitempty"`
+
+	exited <-chan struct{} // closed when a process this launcher started exits
 }
 
 // State is DIR/state.json: everything another invocation (or a test) needs
 // to find and control the sandbox.
 type State struct {
-	Dir               string       `json:"dir"`
-	BinDir            string       `json:"binDir"`
-	Kubeconfig        string       `json:"kubeconfig"`
-	APIServerURL      string       `json:"apiserverURL"`
-	KubernetesVersion string       `json:"kubernetesVersion,omitempty"`
-	KarmadaVersion    string       `json:"karmadaVersion,omitempty"`
-	Clusters          []string     `json:"clusters,omitempty"`
-	Components        []*Component `json:"components"`
+	Dir               string   `json:"dir"`
+	BinDir            string   `json:"binDir"`
+	Kubeconfig        string   `json:"kubeconfig"`
+	APIServerURL      string   `json:"apiserverURL"`
+	KubernetesVersion string   `json:"kubernetesVersion,omitempty"`
+	KarmadaVersion    string   `json:"karmadaVersion,omitempty"`
+	Clusters          []string `json:"clusters,omitempty"`
+	// Karmada is set for a sandbox brought up with --karmada: member
+	// apiservers and Karmada's controllers run, and Cluster status comes
+	// from Karmada. It is fixed when DIR is first brought up.
+	Karmada bool `json:"karmada,omitempty"`
+	// MemberKubeconfigs maps each member cluster to an admin kubeconfig
+	// of its own kube-apiserver (--karmada only).
+	MemberKubeconfigs map[string]string `json:"memberKubeconfigs,omitempty"`
+	Components        []*Component      `json:"components"`
 }
 
 // portList gives the ports in the order the component's builder takes them.
 func (c *Component) portList() []int {
-	if c.Name == compEtcd {
-		return []int{c.Ports["client"], c.Ports["peer"]}
+	names, ok := portNames[c.Name]
+	if !ok {
+		return []int{c.Port}
 	}
-	return []int{c.Port}
+	ports := make([]int, 0, len(names))
+	for _, n := range names {
+		ports = append(ports, c.Ports[n])
+	}
+	return ports
+}
+
+// order lists the components this sandbox is made of, in start order.
+func (s *State) order() []string {
+	if !s.Karmada {
+		return componentOrder
+	}
+	names := append([]string{}, componentOrder...)
+	for _, cluster := range s.Clusters {
+		names = append(names, memberComponent(cluster))
+	}
+	// Members recorded but no longer listed (never the case after "up")
+	// are still started and stopped with the rest.
+	for _, c := range s.Components {
+		if strings.HasPrefix(c.Name, memberPrefix) && !slices.Contains(names, c.Name) {
+			names = append(names, c.Name)
+		}
+	}
+	return append(names, karmadaOrder...)
 }
 
 func statePath(dir string) string { return filepath.Join(dir, "state.json") }
@@ -77,7 +145,12 @@ func loadState(dir string) (*State, error) {
 }
 
 // save writes through a temporary file so a reader never sees half a file.
+// Components are kept in start order (they may start concurrently).
 func (s *State) save() error {
+	order := s.order()
+	slices.SortStableFunc(s.Components, func(a, b *Component) int {
+		return orderIndex(order, a.Name) - orderIndex(order, b.Name)
+	})
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err
@@ -87,6 +160,14 @@ func (s *State) save() error {
 		return err
 	}
 	return os.Rename(tmp, statePath(s.Dir))
+}
+
+// orderIndex places names missing from order last.
+func orderIndex(order []string, name string) int {
+	if i := slices.Index(order, name); i >= 0 {
+		return i
+	}
+	return len(order)
 }
 
 func (s *State) component(name string) *Component {
@@ -109,9 +190,19 @@ func (s *State) setComponent(c *Component) {
 	s.Components = append(s.Components, c)
 }
 
-func resolveComponent(name string) (string, error) {
+// resolveComponent accepts canonical names, the binaries' names and, for
+// a member's kube-apiserver, the bare cluster name.
+func resolveComponent(st *State, name string) (string, error) {
 	if canonical, ok := componentAliases[name]; ok {
 		return canonical, nil
+	}
+	for _, cluster := range st.Clusters {
+		if st.Karmada && (name == cluster || name == memberComponent(cluster)) {
+			return memberComponent(cluster), nil
+		}
+	}
+	if st.Karmada {
+		return "", fmt.Errorf("unknown component %q (want one of %s, or a member cluster name)", name, strings.Join(st.order(), ", "))
 	}
 	return "", fmt.Errorf("unknown component %q (want etcd, apiserver or aggregated-apiserver)", name)
 }

@@ -34,6 +34,7 @@ type upOptions struct {
 	namespaces      listFlag
 	servicesFor     string
 	clusterVersions pairFlag
+	karmada         bool
 	timeout         time.Duration
 }
 
@@ -45,6 +46,7 @@ func cmdUp(args []string, out io.Writer) error {
 	fs.Var(&opts.namespaces, "namespaces", "extra namespaces to create, comma-separated")
 	fs.StringVar(&opts.servicesFor, "services-for", "", "create the Service behind every MultiClusterService found in *.yaml/*.yml under this path")
 	fs.Var(opts.clusterVersions, "cluster-version", "NAME=VERSION: kubernetesVersion to report for one Cluster (repeatable)")
+	fs.BoolVar(&opts.karmada, "karmada", false, "also run member kube-apiservers and Karmada's webhook, scheduler and controller-manager (MultiClusterService on); kept for DIR's lifetime")
 	fs.DurationVar(&opts.timeout, "timeout", 5*time.Minute, "give up if not ready within this time")
 	rest, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -55,6 +57,9 @@ func cmdUp(args []string, out io.Writer) error {
 	}
 	if opts.dir, err = requireDir(opts.dir); err != nil {
 		return err
+	}
+	if opts.karmada && len(opts.clusterVersions) > 0 {
+		return errors.New("--cluster-version cannot be used with --karmada: each member reports the version of its own kube-apiserver")
 	}
 	return up(opts, out)
 }
@@ -77,6 +82,11 @@ func up(opts upOptions, out io.Writer) error {
 	defer unlock()
 
 	st, err := loadState(opts.dir)
+	if err == nil {
+		if err := checkMode(st, &opts); err != nil {
+			return err
+		}
+	}
 	if err == nil && allAlive(st) {
 		fmt.Fprintf(out, "sandbox under %s is already up\n", opts.dir)
 		printSummary(out, st, nil)
@@ -90,7 +100,7 @@ func up(opts upOptions, out io.Writer) error {
 		return err
 	}
 	if st == nil {
-		st = &State{Dir: opts.dir}
+		st = &State{Dir: opts.dir, Karmada: opts.karmada}
 	}
 	st.BinDir, st.Kubeconfig = sb.binDir, kubeconfigPath(opts.dir)
 
@@ -113,11 +123,33 @@ func up(opts upOptions, out io.Writer) error {
 	return nil
 }
 
+// checkMode keeps DIR in the mode it was first brought up in: a plain
+// sandbox has Clusters with a made-up status that Karmada would fight
+// over, so it cannot become a federation; a federation stays one when
+// "up" is run again without --karmada.
+func checkMode(st *State, opts *upOptions) error {
+	if st.Karmada {
+		if len(opts.clusterVersions) > 0 {
+			return errors.New("--cluster-version cannot be used with --karmada: each member reports the version of its own kube-apiserver")
+		}
+		opts.karmada = true
+		return nil
+	}
+	if opts.karmada {
+		if len(st.Components) > 0 {
+			return fmt.Errorf("%s was brought up without --karmada; use a new directory for a sandbox with Karmada's controllers", st.Dir)
+		}
+		st.Karmada = true
+	}
+	return nil
+}
+
 // upReport is what the summary says beyond the state.
 type upReport struct {
 	elapsed         time.Duration
 	servicesCreated int
 	mcsFound        int
+	slicesCreated   int
 }
 
 func newSandbox(dir string) (*sandbox, error) {
@@ -174,6 +206,9 @@ func chooseClusters(flagged []string) ([]string, error) {
 // bringUp starts whatever is not running, then provisions the API objects.
 // Every step is idempotent, so it also completes a half-started sandbox.
 func (s *sandbox) bringUp(ctx context.Context, st *State, opts upOptions, clusters []string) (*upReport, error) {
+	if st.Karmada {
+		return s.bringUpFederation(ctx, st, opts, clusters)
+	}
 	if err := s.ensureComponent(ctx, st, compEtcd, 2, s.etcdComponent); err != nil {
 		return nil, err
 	}
@@ -213,7 +248,10 @@ func (s *sandbox) bringUp(ctx context.Context, st *State, opts upOptions, cluste
 // the components it depends on) but it keeps its old ports when it can.
 func (s *sandbox) ensureComponent(ctx context.Context, st *State, name string, nports int, build func([]int) *Component) error {
 	var preferred []int
-	if c := st.component(name); c != nil {
+	s.mu.Lock()
+	c := st.component(name)
+	s.mu.Unlock()
+	if c != nil {
 		if alive(c) {
 			return nil
 		}
@@ -355,7 +393,7 @@ func (s *sandbox) provision(ctx context.Context, st *State, c *clients, opts upO
 }
 
 func allAlive(st *State) bool {
-	if len(st.Components) < len(componentOrder) {
+	if len(st.Components) < len(st.order()) {
 		return false
 	}
 	for _, c := range st.Components {
@@ -374,7 +412,14 @@ func printSummary(out io.Writer, st *State, r *upReport) {
 	fmt.Fprintf(out, "  kubeconfig  %s\n", st.Kubeconfig)
 	fmt.Fprintf(out, "  kubectl     %s\n", filepath.Join(st.BinDir, binKubectl))
 	fmt.Fprintf(out, "  clusters    %s (Karmada %s API)\n", strings.Join(st.Clusters, ", "), st.KarmadaVersion)
+	if st.Karmada {
+		printFederation(out, st)
+	}
 	if r != nil && r.mcsFound > 0 {
-		fmt.Fprintf(out, "  services    %d MultiClusterServices found, %d Services created\n", r.mcsFound, r.servicesCreated)
+		fmt.Fprintf(out, "  services    %d MultiClusterServices found, %d Services created", r.mcsFound, r.servicesCreated)
+		if st.Karmada {
+			fmt.Fprintf(out, ", %d EndpointSlices created in members", r.slicesCreated)
+		}
+		fmt.Fprintln(out)
 	}
 }
