@@ -334,6 +334,12 @@ pub struct RunArgs {
     /// File holding the SSH key's passphrase.
     #[arg(long, value_name = "FILE")]
     pub ssh_passphrase_file: Option<PathBuf>,
+    /// Apply only revisions whose new commits are all signed by a key in --trusted-keys.
+    #[arg(long, requires = "trusted_keys")]
+    pub verify_signatures: bool,
+    /// Trusted signers: OpenPGP public key blocks and SSH allowed_signers lines, in one file.
+    #[arg(long, value_name = "FILE", env = "MCS_GITOPS_TRUSTED_KEYS")]
+    pub trusted_keys: Option<PathBuf>,
     /// Where remote repositories are mirrored.
     #[arg(long, value_name = "DIR", env = "MCS_GITOPS_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,

@@ -15,6 +15,7 @@ use crate::federation::ApplyOptions;
 use crate::reconcile::Settings;
 use crate::source::auth::{GitAuth, Secret};
 use crate::source::status::Author;
+use crate::source::trust::TrustedKeys;
 
 /// A setting that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +34,15 @@ pub enum ConfigError {
     /// Flags that do not go together.
     #[error("{0}")]
     Conflict(String),
+    /// The trusted-keys file is invalid.
+    #[error("--trusted-keys {path}: {source}")]
+    TrustedKeys {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        #[source]
+        source: crate::source::trust::TrustError,
+    },
 }
 
 /// Parses `500ms`, `30s`, `10m`, `1h` or a plain number of seconds.
@@ -156,6 +166,7 @@ pub fn daemon(args: &RunArgs, settings: Settings) -> Result<DaemonConfig, Config
         duration: Duration::from_secs(15),
         retry: Duration::from_secs(2),
     });
+    let trust = trusted_keys(args)?;
     let status = (!args.no_status).then(|| StatusWriter {
         branch: args.status_branch.clone(),
         author: Author {
@@ -176,6 +187,7 @@ pub fn daemon(args: &RunArgs, settings: Settings) -> Result<DaemonConfig, Config
                 Mode::Apply
             },
             status,
+            trust,
         },
         settings,
         interval: args.interval,
@@ -183,6 +195,29 @@ pub fn daemon(args: &RunArgs, settings: Settings) -> Result<DaemonConfig, Config
         webhook,
         lease,
     })
+}
+
+/// The trusted keys, when signature verification is on.
+fn trusted_keys(args: &RunArgs) -> Result<Option<std::sync::Arc<TrustedKeys>>, ConfigError> {
+    let (true, Some(path)) = (args.verify_signatures, &args.trusted_keys) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Unreadable {
+        flag: "--trusted-keys",
+        path: path.clone(),
+        source,
+    })?;
+    let keys = TrustedKeys::parse(&text).map_err(|source| ConfigError::TrustedKeys {
+        path: path.clone(),
+        source,
+    })?;
+    if keys.is_empty() {
+        return Err(ConfigError::Conflict(format!(
+            "--trusted-keys {}: no key in the file; every revision would be refused",
+            path.display()
+        )));
+    }
+    Ok(Some(std::sync::Arc::new(keys)))
 }
 
 /// Apply options of the daemon.

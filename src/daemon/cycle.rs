@@ -22,6 +22,8 @@ use crate::plan::{Action, LiveState};
 use crate::reconcile::{Depth, Planned, Settings, plan_against};
 use crate::report::status::{ReportInput, RevisionResult};
 use crate::source::mirror::{Origin, RemoteError};
+use crate::source::signature::{Untrusted, verify_range};
+use crate::source::trust::TrustedKeys;
 
 /// Whether the daemon writes to the federation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +45,8 @@ pub struct CycleConfig {
     pub mode: Mode,
     /// Where status reports go; `None` disables them.
     pub status: Option<StatusWriter>,
+    /// Keys new commits must be signed with; `None` accepts unsigned commits.
+    pub trust: Option<Arc<TrustedKeys>>,
 }
 
 /// How a cycle ended.
@@ -87,6 +91,7 @@ pub struct Reconciler {
     pub own_writes: OwnWrites,
     processed: Option<Oid>,
     last_good: Option<LastGood>,
+    last_verified: Option<Oid>,
 }
 
 impl Reconciler {
@@ -111,14 +116,14 @@ impl Reconciler {
             own_writes: OwnWrites::default(),
             processed: None,
             last_good: None,
+            last_verified: None,
         }
     }
 
     /// Runs one cycle; `full` forces a live check of an unchanged revision.
     pub async fn cycle(&mut self, full: bool) -> CycleOutcome {
         if !*self.leader.borrow() {
-            self.metrics.reconciled("standby");
-            return CycleOutcome::Standby;
+            return self.stand_by().await;
         }
         let head = match self.fetch_head().await {
             Ok(head) => head,
@@ -133,6 +138,25 @@ impl Reconciler {
         self.metrics
             .observe_duration(started.elapsed().as_secs_f64());
         outcome
+    }
+
+    /// A standby replica only checks that it can reach the repository, so it
+    /// reports ready and can take over at once when it wins the lease.
+    async fn stand_by(&self) -> CycleOutcome {
+        self.metrics.reconciled("standby");
+        let (origin, branch) = (self.origin.clone(), self.config.branch.clone());
+        let reachable = blocking(move || origin.lock().expect("origin lock").head(&branch)).await;
+        match reachable {
+            Ok(_) => {
+                self.metrics.set_source_up(true);
+                self.health.update(|r| {
+                    r.source_error = None;
+                    r.synced = true;
+                });
+                CycleOutcome::Standby
+            }
+            Err(error) => self.source_failed(error),
+        }
     }
 
     async fn fetch_head(&self) -> Result<Oid, RemoteError> {
@@ -164,6 +188,9 @@ impl Reconciler {
         self.health.update(|r| r.source_error = None);
         self.metrics.set_source_up(true);
         let revision = head.to_string();
+        if let Err(refusal) = self.verify(head).await {
+            return self.handle_refused(head, &refusal).await;
+        }
         let (files, summary) = match self.read_revision(head).await {
             Ok(read) => read,
             Err(message) => {
@@ -195,6 +222,55 @@ impl Reconciler {
             self.health.update(|r| r.synced = true);
         }
         outcome
+    }
+
+    /// Checks the signatures of every commit since the last verified one.
+    async fn verify(&mut self, head: Oid) -> Result<(), Untrusted> {
+        let Some(trust) = self.config.trust.clone() else {
+            return Ok(());
+        };
+        let (origin, last) = (self.origin.clone(), self.last_verified);
+        let checked = blocking(move || {
+            let origin = origin.lock().expect("origin lock");
+            verify_range(origin.repo(), head, last, &trust)
+        })
+        .await?;
+        for (commit, signer) in &checked {
+            tracing::info!(%commit, ?signer, "signature verified");
+        }
+        self.last_verified = Some(head);
+        Ok(())
+    }
+
+    async fn handle_refused(&mut self, head: Oid, refusal: &Untrusted) -> CycleOutcome {
+        let revision = head.to_string();
+        let reason = refusal.to_string();
+        tracing::warn!(%revision, %reason, "revision refused: nothing of it is applied");
+        self.metrics.reconciled("refused");
+        self.processed = Some(head);
+        let live = match self.federation.snapshot(&self.settings.scope).await {
+            Ok(live) => live,
+            Err(error) => return self.federation_failed(&error),
+        };
+        let previous = match &self.last_good {
+            Some(good) => Some(self.replan(good.clone(), live.clone()).await),
+            None => None,
+        };
+        let last_applied = self.last_good.as_ref().map(|g| g.revision.clone());
+        let input = ReportInput {
+            branch: &self.config.branch,
+            revision: &revision,
+            summary: "",
+            result: RevisionResult::Refused,
+            reason: Some(&reason),
+            last_applied: last_applied.as_deref(),
+            plan: previous.as_ref().map(|p| &p.plan),
+            apply: None,
+            live: Some(&live),
+            diagnostics: &[],
+        };
+        self.report(&input).await;
+        CycleOutcome::Done
     }
 
     async fn read_revision(&self, head: Oid) -> Result<(Vec<RepoFile>, String), String> {
@@ -425,6 +501,7 @@ fn commit_message(input: &ReportInput<'_>) -> String {
         (RevisionResult::Invalid, _) => {
             format!("{short} is invalid ({} problems)", input.diagnostics.len())
         }
+        (RevisionResult::Refused, _) => format!("{short} is refused: {}", input.reason.unwrap_or("")),
         (result, Some(plan)) => format!(
             "{short} {} ({})",
             result.label(),

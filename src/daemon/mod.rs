@@ -198,6 +198,51 @@ fn start_triggers(
     }
 }
 
+/// Spaces out runs after failures: automatic triggers (interval, resync,
+/// drift) are held back until the backoff delay has passed; explicit ones
+/// (webhook, SIGHUP, local changes) still run at once.
+struct Pacer {
+    interval: Duration,
+    delays: backon::ExponentialBackoff,
+    quiet_until: Option<tokio::time::Instant>,
+}
+
+impl Pacer {
+    fn new(interval: Duration) -> Self {
+        Pacer {
+            interval,
+            delays: Self::backoff(interval),
+            quiet_until: None,
+        }
+    }
+
+    fn backoff(interval: Duration) -> backon::ExponentialBackoff {
+        ExponentialBuilder::default()
+            .with_min_delay(Duration::from_secs(1))
+            .with_max_delay((interval * 10).clamp(Duration::from_secs(10), Duration::from_secs(300)))
+            .with_jitter()
+            .without_max_times()
+            .build()
+    }
+
+    fn holds_back(&self, trigger: Trigger) -> bool {
+        let automatic = matches!(trigger, Trigger::Interval | Trigger::Resync | Trigger::Drift);
+        automatic && self.quiet_until.is_some_and(|t| tokio::time::Instant::now() < t)
+    }
+
+    /// Records a failure; returns when to retry.
+    fn failed(&mut self) -> Duration {
+        let delay = self.delays.next().unwrap_or(self.interval);
+        self.quiet_until = Some(tokio::time::Instant::now() + delay);
+        delay
+    }
+
+    fn succeeded(&mut self) {
+        self.delays = Self::backoff(self.interval);
+        self.quiet_until = None;
+    }
+}
+
 async fn reconcile_loop(
     mut reconciler: Reconciler,
     mut rx: mpsc::Receiver<Trigger>,
@@ -205,29 +250,26 @@ async fn reconcile_loop(
     interval: Duration,
     shutdown: CancellationToken,
 ) {
-    let backoff = || {
-        ExponentialBuilder::default()
-            .with_min_delay(Duration::from_secs(1))
-            .with_max_delay(interval.clamp(Duration::from_secs(1), Duration::from_secs(300)))
-            .with_jitter()
-            .without_max_times()
-            .build()
-    };
-    let mut delays = backoff();
+    let mut pacer = Pacer::new(interval);
     loop {
         let first = tokio::select! {
             _ = shutdown.cancelled() => return,
             trigger = rx.recv() => match trigger { Some(t) => t, None => return },
         };
-        let mut full = first.forces_full_run();
+        let mut triggers = vec![first];
         while let Ok(more) = rx.try_recv() {
-            full |= more.forces_full_run();
+            triggers.push(more);
         }
-        tracing::debug!(?first, full, "reconcile triggered");
+        triggers.retain(|t| !pacer.holds_back(*t));
+        if triggers.is_empty() {
+            continue;
+        }
+        let full = triggers.iter().any(|t| t.forces_full_run());
+        tracing::debug!(?triggers, full, "reconcile triggered");
         match reconciler.cycle(full).await {
-            CycleOutcome::Transient(reason) => {
-                let delay = delays.next().unwrap_or(interval);
-                tracing::info!(%reason, retry_in = ?delay, "transient failure; retrying with backoff");
+            CycleOutcome::Transient(reason) | CycleOutcome::Terminal(reason) => {
+                let delay = pacer.failed();
+                tracing::warn!(%reason, retry_in = ?delay, "reconcile failed; retrying with backoff");
                 let (tx, shutdown) = (tx.clone(), shutdown.clone());
                 tokio::spawn(async move {
                     tokio::select! {
@@ -236,11 +278,7 @@ async fn reconcile_loop(
                     }
                 });
             }
-            CycleOutcome::Terminal(reason) => {
-                tracing::error!(%reason, "reconcile failed; waiting for a new revision or the next resync");
-                delays = backoff();
-            }
-            _ => delays = backoff(),
+            _ => pacer.succeeded(),
         }
     }
 }

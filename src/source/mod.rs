@@ -9,7 +9,9 @@ pub mod git;
 pub mod known_hosts;
 pub mod local;
 pub mod mirror;
+pub mod signature;
 pub mod status;
+pub mod trust;
 
 use std::path::PathBuf;
 

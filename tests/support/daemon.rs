@@ -41,8 +41,11 @@ impl Daemon {
                 "--instance",
                 instance,
             ])
-            .arg("--kubeconfig")
-            .arg(&sandbox.kubeconfig)
+            .args(if args.contains(&"--kubeconfig") {
+                vec![]
+            } else {
+                vec!["--kubeconfig".into(), sandbox.kubeconfig.clone().into_os_string()]
+            })
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .args(if args.contains(&"--interval") {
                 &[][..]
@@ -58,15 +61,20 @@ impl Daemon {
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .expect("start mcs-gitops run");
-        let daemon = Daemon {
+        let mut daemon = Daemon {
             child,
             port,
             log,
             _dir: dir,
         };
-        wait_until("the daemon's HTTP server", Duration::from_secs(30), || {
-            daemon.get("/healthz").0 == 200
-        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while daemon.get("/healthz").0 != 200 {
+            if let Ok(Some(status)) = daemon.child.try_wait() {
+                panic!("the daemon exited ({status}) before serving HTTP:\n{}", daemon.logs());
+            }
+            assert!(Instant::now() < deadline, "the daemon did not serve HTTP:\n{}", daemon.logs());
+            std::thread::sleep(Duration::from_millis(50));
+        }
         daemon
     }
 
@@ -127,6 +135,20 @@ impl Daemon {
             .filter(|l| l.starts_with(name) && l.contains(filter))
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
             .sum()
+    }
+
+    /// Polls `condition` until it holds, or fails with the daemon's last logs.
+    pub fn wait_for(&self, what: &str, timeout: Duration, mut condition: impl FnMut() -> bool) {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if condition() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let logs = self.logs();
+        let tail: Vec<&str> = logs.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
+        panic!("timed out after {timeout:?} waiting for {what}; daemon log tail:\n{}", tail.join("\n"));
     }
 
     /// Everything logged so far.

@@ -100,6 +100,12 @@ impl GitServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+
+    /// Starts a killed `git daemon` again on the same port and repositories.
+    pub fn restart_git_daemon(&mut self) {
+        let port: u16 = self.url_prefix.rsplit(':').next().unwrap().parse().unwrap();
+        self.child = spawn_git_daemon(port, &self.root);
+    }
 }
 
 fn temp() -> (tempfile::TempDir, PathBuf) {
@@ -112,26 +118,32 @@ fn temp() -> (tempfile::TempDir, PathBuf) {
     (dir, root)
 }
 
-/// `git daemon` serving `git://127.0.0.1:<port>/`, pushes enabled.
-pub fn git_daemon() -> GitServer {
-    let (dir, root) = temp();
-    let port = free_port();
-    let mut child = Command::new("git")
-        .args([
-            "daemon",
-            "--reuseaddr",
-            "--export-all",
-            "--enable=receive-pack",
-            "--listen=127.0.0.1",
-        ])
+/// git-daemon itself: `git daemon` would run it as a child process that
+/// outlives a kill of the `git` wrapper.
+fn git_daemon_binary() -> PathBuf {
+    let exec_path = Command::new("git").arg("--exec-path").output().expect("git --exec-path");
+    PathBuf::from(String::from_utf8_lossy(&exec_path.stdout).trim()).join("git-daemon")
+}
+
+fn spawn_git_daemon(port: u16, root: &Path) -> Child {
+    let mut child = Command::new(git_daemon_binary())
+        .args(["--reuseaddr", "--export-all", "--enable=receive-pack", "--listen=127.0.0.1"])
         .arg(format!("--port={port}"))
         .arg(format!("--base-path={}", root.display()))
-        .arg(&root)
+        .arg(root)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("git daemon");
     wait_for_port(port, &mut child, "git daemon");
+    child
+}
+
+/// `git daemon` serving `git://127.0.0.1:<port>/`, pushes enabled.
+pub fn git_daemon() -> GitServer {
+    let (dir, root) = temp();
+    let port = free_port();
+    let child = spawn_git_daemon(port, &root);
     let url = format!("git://127.0.0.1:{port}");
     GitServer {
         child,
@@ -297,6 +309,20 @@ impl WorkTree {
         git(
             self.path(),
             &["commit", "-q", "--allow-empty", "-m", message],
+            &[],
+        );
+        git(self.path(), &["push", "-q", "origin", "main"], &self.env);
+        git(self.path(), &["rev-parse", "HEAD"], &[])
+    }
+
+    /// Commits everything signed with an SSH key (`key` is the private key;
+    /// its `.pub` sits next to it) and pushes `main`; returns the commit id.
+    pub fn commit_signed_and_push(&self, message: &str, key: &Path) -> String {
+        let public = format!("{}.pub", key.display());
+        git(self.path(), &["add", "-A"], &[]);
+        git(
+            self.path(),
+            &["-c", "gpg.format=ssh", "-c", &format!("user.signingkey={public}"), "commit", "-q", "-S", "--allow-empty", "-m", message],
             &[],
         );
         git(self.path(), &["push", "-q", "origin", "main"], &self.env);

@@ -1,0 +1,179 @@
+//! Verifying commit signatures (OpenPGP and SSH) against trusted keys.
+//!
+//! A revision is accepted only if its tip and every commit since the last
+//! verified one are signed by a trusted key; for SSH signatures the key must
+//! also be allowed for the committer's e-mail and for the `git` namespace.
+//! Blocking (libgit2): call from `spawn_blocking`.
+
+use git2::{Commit, Oid, Repository};
+use pgp::composed::{DetachedSignature, Deserializable};
+use pgp::types::KeyDetails;
+
+use super::trust::{AllowedSigner, TrustedKeys, principal_matches};
+
+/// The SSH signature namespace git uses.
+const GIT_NAMESPACE: &str = "git";
+/// Commits walked at most when looking for the last verified one.
+const MAX_WALK: usize = 10_000;
+
+/// Who signed a commit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Signer {
+    /// An OpenPGP key, by fingerprint.
+    Pgp {
+        /// Hex fingerprint of the primary key.
+        fingerprint: String,
+    },
+    /// An SSH key, with the principal it is allowed for.
+    Ssh {
+        /// The matching principal pattern.
+        principal: String,
+        /// The key's SHA-256 fingerprint.
+        fingerprint: String,
+    },
+}
+
+/// Why a commit is not trusted.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Untrusted {
+    /// The commit carries no signature.
+    #[error("commit {commit} is not signed")]
+    Unsigned {
+        /// The commit.
+        commit: String,
+    },
+    /// The signature does not verify with any trusted key.
+    #[error("commit {commit} is signed, but not by a trusted key ({detail})")]
+    UnknownSigner {
+        /// The commit.
+        commit: String,
+        /// What was found.
+        detail: String,
+    },
+    /// The signature cannot be read.
+    #[error("commit {commit} has an unreadable signature: {detail}")]
+    Malformed {
+        /// The commit.
+        commit: String,
+        /// Why.
+        detail: String,
+    },
+    /// The history could not be walked.
+    #[error("cannot walk the history to {commit}: {detail}")]
+    History {
+        /// The commit.
+        commit: String,
+        /// Why.
+        detail: String,
+    },
+}
+
+/// Verifies `head` and every commit since `last_verified` (exclusive). With no
+/// last verified commit, only `head` is verified. Returns the commits checked.
+pub fn verify_range(
+    repo: &Repository,
+    head: Oid,
+    last_verified: Option<Oid>,
+    trusted: &TrustedKeys,
+) -> Result<Vec<(Oid, Signer)>, Untrusted> {
+    let commits = match last_verified {
+        Some(base) if base != head => commits_since(repo, head, base)?,
+        Some(_) => return Ok(Vec::new()),
+        None => vec![head],
+    };
+    commits
+        .into_iter()
+        .map(|oid| verify_commit(repo, oid, trusted).map(|signer| (oid, signer)))
+        .collect()
+}
+
+fn commits_since(repo: &Repository, head: Oid, base: Oid) -> Result<Vec<Oid>, Untrusted> {
+    let history = |e: git2::Error| Untrusted::History {
+        commit: head.to_string(),
+        detail: e.message().to_owned(),
+    };
+    let mut walk = repo.revwalk().map_err(history)?;
+    walk.push(head).map_err(history)?;
+    if repo.find_commit(base).is_ok() {
+        walk.hide(base).map_err(history)?;
+    }
+    let commits: Vec<Oid> = walk.take(MAX_WALK).collect::<Result<_, _>>().map_err(history)?;
+    Ok(commits)
+}
+
+/// Verifies one commit's signature.
+pub fn verify_commit(repo: &Repository, oid: Oid, trusted: &TrustedKeys) -> Result<Signer, Untrusted> {
+    let commit_id = oid.to_string();
+    let (signature, data) = match repo.extract_signature(&oid, None) {
+        Ok((signature, data)) => (signature.to_vec(), data.to_vec()),
+        Err(_) => return Err(Untrusted::Unsigned { commit: commit_id }),
+    };
+    let text = String::from_utf8_lossy(&signature);
+    if text.contains("-----BEGIN SSH SIGNATURE-----") {
+        let commit = repo.find_commit(oid).map_err(|e| Untrusted::Malformed {
+            commit: commit_id.clone(),
+            detail: e.message().to_owned(),
+        })?;
+        verify_ssh(&commit_id, &text, &data, &commit, &trusted.ssh)
+    } else if text.contains("-----BEGIN PGP SIGNATURE-----") {
+        verify_pgp(&commit_id, &text, &data, trusted)
+    } else {
+        Err(Untrusted::Malformed {
+            commit: commit_id,
+            detail: "neither an OpenPGP nor an SSH signature (X.509 signatures are not supported)".to_owned(),
+        })
+    }
+}
+
+fn verify_pgp(commit: &str, armored: &str, data: &[u8], trusted: &TrustedKeys) -> Result<Signer, Untrusted> {
+    let (signature, _) = DetachedSignature::from_string(armored).map_err(|e| Untrusted::Malformed {
+        commit: commit.to_owned(),
+        detail: e.to_string(),
+    })?;
+    for key in &trusted.pgp {
+        let primary = signature.verify(&key.primary_key, data).is_ok();
+        let subkey = key.public_subkeys.iter().any(|sub| signature.verify(&sub.key, data).is_ok());
+        if primary || subkey {
+            return Ok(Signer::Pgp {
+                fingerprint: hex::encode(key.primary_key.fingerprint().as_bytes()),
+            });
+        }
+    }
+    Err(Untrusted::UnknownSigner {
+        commit: commit.to_owned(),
+        detail: format!("OpenPGP signature; {} trusted OpenPGP key(s) checked", trusted.pgp.len()),
+    })
+}
+
+fn verify_ssh(
+    commit_id: &str,
+    pem: &str,
+    data: &[u8],
+    commit: &Commit<'_>,
+    signers: &[AllowedSigner],
+) -> Result<Signer, Untrusted> {
+    let signature = ssh_key::SshSig::from_pem(pem.trim()).map_err(|e| Untrusted::Malformed {
+        commit: commit_id.to_owned(),
+        detail: e.to_string(),
+    })?;
+    let email = String::from_utf8_lossy(commit.committer().email_bytes()).into_owned();
+    let time = commit.committer().when().seconds();
+    let key_data = signature.public_key();
+    let fingerprint = ssh_key::PublicKey::from(key_data.clone()).fingerprint(Default::default()).to_string();
+    for signer in signers.iter().filter(|s| s.key.key_data() == key_data) {
+        let principal = signer.principals.iter().find(|p| principal_matches(p, &email));
+        let namespace_ok = signer.namespaces.as_ref().is_none_or(|n| n.iter().any(|n| n == GIT_NAMESPACE));
+        let time_ok = signer.valid_after.is_none_or(|t| time >= t) && signer.valid_before.is_none_or(|t| time <= t);
+        let verified = signer.key.verify(GIT_NAMESPACE, data, &signature).is_ok();
+        if let (Some(principal), true, true, true) = (principal, namespace_ok, time_ok, verified) {
+            return Ok(Signer::Ssh {
+                principal: principal.clone(),
+                fingerprint,
+            });
+        }
+    }
+    Err(Untrusted::UnknownSigner {
+        commit: commit_id.to_owned(),
+        detail: format!("SSH key {fingerprint} is not allowed to sign for {email}"),
+    })
+}
