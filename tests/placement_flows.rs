@@ -103,7 +103,7 @@ fn a_provider_that_is_not_ready_leaves_its_flows_pending_with_the_reason() {
     assert_eq!(flow.state, FlowState::Pending);
     assert_eq!(
         flow.reason.as_deref(),
-        Some("provider clustera is not Ready: cluster is not reachable")
+        Some("provider clustera is not Ready (ClusterNotReachable: cluster is not reachable)")
     );
 }
 
@@ -230,5 +230,35 @@ fn the_report_of_an_invalid_revision_names_each_problem_and_the_last_applied_rev
     insta::assert_snapshot!(
         "status_md_invalid",
         String::from_utf8(files["STATUS.md"].clone()).unwrap()
+    );
+}
+
+#[test]
+fn stale_slices_from_a_provider_that_is_not_ready_are_pending_with_karmadas_reason() {
+    let live = live_cart(
+        Live::new().cluster("clustera", false, "v1.30.2"),
+        &["clusterb", "clusterc"],
+    )
+    .collected(("shop", "cart"), "clustera", 2)
+    .dispatched(("shop", "cart"), "clustera", "clusterb", 2, true)
+    .event(
+        ("shop", "cart"),
+        "Warning",
+        "SyncServiceFailed",
+        "Provider cluster clustera is not ready, skip to propagate MultiClusterService",
+    );
+    let plan = plan(&cart(), &live);
+    let flow = &plan.placements[0].flows[0];
+    assert_eq!(flow.state, FlowState::Pending);
+    assert_eq!(
+        flow.endpoints,
+        Some(2),
+        "the stale slices are still counted"
+    );
+    assert_eq!(
+        flow.reason.as_deref(),
+        Some(
+            "provider clustera is not Ready (ClusterNotReachable: cluster is not reachable); Karmada: SyncServiceFailed: Provider cluster clustera is not ready, skip to propagate MultiClusterService"
+        )
     );
 }

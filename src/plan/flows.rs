@@ -174,7 +174,13 @@ fn flow_statuses(
     let mut present = live_flows(&mcs.key, live);
     let mut rows = Vec::new();
     for flow in &desired.flows {
-        let row = match present.remove(flow) {
+        let found = present.remove(flow);
+        if let Some(reason) = cluster_not_ready(flow, live, warnings) {
+            let endpoints = found.map(|f| f.endpoints);
+            rows.push(status(flow, FlowState::Pending, endpoints, Some(reason)));
+            continue;
+        }
+        let row = match found {
             Some(found) if found.applied => {
                 status(flow, FlowState::InPlace, Some(found.endpoints), None)
             }
@@ -224,6 +230,29 @@ fn status(
     }
 }
 
+/// Why a flow cannot be trusted while one of its clusters is not Ready:
+/// Karmada keeps slices it dispatched earlier, but they are no longer kept
+/// up to date. Names Karmada's own reason and its latest event about it.
+fn cluster_not_ready(flow: &SliceFlow, live: &LiveState, warnings: &[LiveEvent]) -> Option<String> {
+    let (role, cluster) = [("provider", &flow.provider), ("consumer", &flow.consumer)]
+        .into_iter()
+        .find(|(_, name)| live.clusters.get(*name).is_some_and(|c| !c.is_ready()))?;
+    let ready = live.clusters.get(cluster)?.ready.as_ref();
+    let why = ready
+        .map(|r| match (&r.reason, &r.message) {
+            (Some(reason), Some(message)) => format!("{reason}: {message}"),
+            (reason, message) => message.clone().or(reason.clone()).unwrap_or_default(),
+        })
+        .unwrap_or_else(|| "no Ready condition reported".to_owned());
+    let event = warnings
+        .iter()
+        .rev()
+        .find(|e| e.message.contains(cluster.as_str()))
+        .map(|e| format!("; Karmada: {}: {}", e.reason, e.message))
+        .unwrap_or_default();
+    Some(format!("{role} {cluster} is not Ready ({why}){event}"))
+}
+
 fn absent(
     flow: &SliceFlow,
     mcs: &MultiClusterService,
@@ -235,16 +264,6 @@ fn absent(
     let pending = |reason: String| status(flow, FlowState::Pending, None, Some(reason));
     if change_pending {
         return pending("waiting for the MultiClusterService to be applied".to_owned());
-    }
-    for (role, cluster) in [("provider", &flow.provider), ("consumer", &flow.consumer)] {
-        if let Some(c) = live.clusters.get(cluster).filter(|c| !c.is_ready()) {
-            let why = c
-                .ready
-                .as_ref()
-                .and_then(|r| r.message.clone().or(r.reason.clone()))
-                .unwrap_or_else(|| "no Ready condition reported".to_owned());
-            return pending(format!("{role} {cluster} is not Ready: {why}"));
-        }
     }
     if conditions.is_empty() && live.works_of(&mcs.key).next().is_none() {
         return pending(
