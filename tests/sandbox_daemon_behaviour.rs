@@ -301,29 +301,48 @@ fn with_signature_verification_an_unsigned_revision_is_refused_and_the_signed_on
     assert!(status.success());
     let public = std::fs::read_to_string(keys.path().join("release.pub")).unwrap();
     let trusted = keys.path().join("trusted-keys");
-    std::fs::write(&trusted, format!("test@example.com namespaces=\"git\" {public}")).unwrap();
+    std::fs::write(
+        &trusted,
+        format!("test@example.com namespaces=\"git\" {public}"),
+    )
+    .unwrap();
 
     let server = git_daemon();
     let url = server.repository("config");
     let work = WorkTree::new(&server, "config");
-    let web = Mcs::new(&ns, "web").providers(&["clusterb"]).consumers(&["clustera"]);
+    let web = Mcs::new(&ns, "web")
+        .providers(&["clusterb"])
+        .consumers(&["clustera"]);
     work.write("web.yaml", &web.yaml());
     work.commit_signed_and_push("expose web", &key);
     let daemon = Daemon::start(
         sandbox,
         &url,
         &unique("signed"),
-        &["--verify-signatures", "--trusted-keys", trusted.to_str().unwrap()],
+        &[
+            "--verify-signatures",
+            "--trusted-keys",
+            trusted.to_str().unwrap(),
+        ],
     );
-    wait_until("the signed revision applied", Duration::from_secs(60), || sandbox.mcs(&ns, "web").is_some());
+    wait_until(
+        "the signed revision applied",
+        Duration::from_secs(60),
+        || sandbox.mcs(&ns, "web").is_some(),
+    );
 
     work.write("web.yaml", &web.consumers(&["clustera", "clusterc"]).yaml());
     let unsigned = work.commit_and_push("web: add clusterc (unsigned)");
     wait_until("the refusal report", Duration::from_secs(30), || {
-        work.status_file(STATUS, "status/_revision.yaml").is_some_and(|s| s.contains(&unsigned) && s.contains("refused"))
+        work.status_file(STATUS, "status/_revision.yaml")
+            .is_some_and(|s| s.contains(&unsigned) && s.contains("refused"))
     });
     let summary = work.status_file(STATUS, "STATUS.md").unwrap();
     assert!(summary.contains("is not signed"), "{summary}");
-    assert_eq!(consumers(&sandbox.mcs(&ns, "web").unwrap()), 1, "nothing of an unsigned revision is applied");
+    assert_eq!(
+        consumers(&sandbox.mcs(&ns, "web").unwrap()),
+        1,
+        "nothing of an unsigned revision is applied"
+    );
     assert!(daemon.metric("mcs_gitops_reconciles_total", "refused") >= 1.0);
 }

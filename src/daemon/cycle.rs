@@ -501,7 +501,9 @@ fn commit_message(input: &ReportInput<'_>) -> String {
         (RevisionResult::Invalid, _) => {
             format!("{short} is invalid ({} problems)", input.diagnostics.len())
         }
-        (RevisionResult::Refused, _) => format!("{short} is refused: {}", input.reason.unwrap_or("")),
+        (RevisionResult::Refused, _) => {
+            format!("{short} is refused: {}", input.reason.unwrap_or(""))
+        }
         (result, Some(plan)) => format!(
             "{short} {} ({})",
             result.label(),

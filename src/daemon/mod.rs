@@ -219,15 +219,23 @@ impl Pacer {
     fn backoff(interval: Duration) -> backon::ExponentialBackoff {
         ExponentialBuilder::default()
             .with_min_delay(Duration::from_secs(1))
-            .with_max_delay((interval * 10).clamp(Duration::from_secs(10), Duration::from_secs(300)))
+            .with_max_delay(
+                (interval * 10).clamp(Duration::from_secs(10), Duration::from_secs(300)),
+            )
             .with_jitter()
             .without_max_times()
             .build()
     }
 
     fn holds_back(&self, trigger: Trigger) -> bool {
-        let automatic = matches!(trigger, Trigger::Interval | Trigger::Resync | Trigger::Drift);
-        automatic && self.quiet_until.is_some_and(|t| tokio::time::Instant::now() < t)
+        let automatic = matches!(
+            trigger,
+            Trigger::Interval | Trigger::Resync | Trigger::Drift
+        );
+        automatic
+            && self
+                .quiet_until
+                .is_some_and(|t| tokio::time::Instant::now() < t)
     }
 
     /// Records a failure; returns when to retry.

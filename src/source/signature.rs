@@ -6,7 +6,7 @@
 //! Blocking (libgit2): call from `spawn_blocking`.
 
 use git2::{Commit, Oid, Repository};
-use pgp::composed::{DetachedSignature, Deserializable};
+use pgp::composed::{Deserializable, DetachedSignature};
 use pgp::types::KeyDetails;
 
 use super::trust::{AllowedSigner, TrustedKeys, principal_matches};
@@ -97,12 +97,19 @@ fn commits_since(repo: &Repository, head: Oid, base: Oid) -> Result<Vec<Oid>, Un
     if repo.find_commit(base).is_ok() {
         walk.hide(base).map_err(history)?;
     }
-    let commits: Vec<Oid> = walk.take(MAX_WALK).collect::<Result<_, _>>().map_err(history)?;
+    let commits: Vec<Oid> = walk
+        .take(MAX_WALK)
+        .collect::<Result<_, _>>()
+        .map_err(history)?;
     Ok(commits)
 }
 
 /// Verifies one commit's signature.
-pub fn verify_commit(repo: &Repository, oid: Oid, trusted: &TrustedKeys) -> Result<Signer, Untrusted> {
+pub fn verify_commit(
+    repo: &Repository,
+    oid: Oid,
+    trusted: &TrustedKeys,
+) -> Result<Signer, Untrusted> {
     let commit_id = oid.to_string();
     let (signature, data) = match repo.extract_signature(&oid, None) {
         Ok((signature, data)) => (signature.to_vec(), data.to_vec()),
@@ -120,19 +127,29 @@ pub fn verify_commit(repo: &Repository, oid: Oid, trusted: &TrustedKeys) -> Resu
     } else {
         Err(Untrusted::Malformed {
             commit: commit_id,
-            detail: "neither an OpenPGP nor an SSH signature (X.509 signatures are not supported)".to_owned(),
+            detail: "neither an OpenPGP nor an SSH signature (X.509 signatures are not supported)"
+                .to_owned(),
         })
     }
 }
 
-fn verify_pgp(commit: &str, armored: &str, data: &[u8], trusted: &TrustedKeys) -> Result<Signer, Untrusted> {
-    let (signature, _) = DetachedSignature::from_string(armored).map_err(|e| Untrusted::Malformed {
-        commit: commit.to_owned(),
-        detail: e.to_string(),
-    })?;
+fn verify_pgp(
+    commit: &str,
+    armored: &str,
+    data: &[u8],
+    trusted: &TrustedKeys,
+) -> Result<Signer, Untrusted> {
+    let (signature, _) =
+        DetachedSignature::from_string(armored).map_err(|e| Untrusted::Malformed {
+            commit: commit.to_owned(),
+            detail: e.to_string(),
+        })?;
     for key in &trusted.pgp {
         let primary = signature.verify(&key.primary_key, data).is_ok();
-        let subkey = key.public_subkeys.iter().any(|sub| signature.verify(&sub.key, data).is_ok());
+        let subkey = key
+            .public_subkeys
+            .iter()
+            .any(|sub| signature.verify(&sub.key, data).is_ok());
         if primary || subkey {
             return Ok(Signer::Pgp {
                 fingerprint: hex::encode(key.primary_key.fingerprint().as_bytes()),
@@ -141,7 +158,10 @@ fn verify_pgp(commit: &str, armored: &str, data: &[u8], trusted: &TrustedKeys) -
     }
     Err(Untrusted::UnknownSigner {
         commit: commit.to_owned(),
-        detail: format!("OpenPGP signature; {} trusted OpenPGP key(s) checked", trusted.pgp.len()),
+        detail: format!(
+            "OpenPGP signature; {} trusted OpenPGP key(s) checked",
+            trusted.pgp.len()
+        ),
     })
 }
 
@@ -159,11 +179,20 @@ fn verify_ssh(
     let email = String::from_utf8_lossy(commit.committer().email_bytes()).into_owned();
     let time = commit.committer().when().seconds();
     let key_data = signature.public_key();
-    let fingerprint = ssh_key::PublicKey::from(key_data.clone()).fingerprint(Default::default()).to_string();
+    let fingerprint = ssh_key::PublicKey::from(key_data.clone())
+        .fingerprint(Default::default())
+        .to_string();
     for signer in signers.iter().filter(|s| s.key.key_data() == key_data) {
-        let principal = signer.principals.iter().find(|p| principal_matches(p, &email));
-        let namespace_ok = signer.namespaces.as_ref().is_none_or(|n| n.iter().any(|n| n == GIT_NAMESPACE));
-        let time_ok = signer.valid_after.is_none_or(|t| time >= t) && signer.valid_before.is_none_or(|t| time <= t);
+        let principal = signer
+            .principals
+            .iter()
+            .find(|p| principal_matches(p, &email));
+        let namespace_ok = signer
+            .namespaces
+            .as_ref()
+            .is_none_or(|n| n.iter().any(|n| n == GIT_NAMESPACE));
+        let time_ok = signer.valid_after.is_none_or(|t| time >= t)
+            && signer.valid_before.is_none_or(|t| time <= t);
         let verified = signer.key.verify(GIT_NAMESPACE, data, &signature).is_ok();
         if let (Some(principal), true, true, true) = (principal, namespace_ok, time_ok, verified) {
             return Ok(Signer::Ssh {

@@ -64,11 +64,18 @@ impl TrustedKeys {
             if trimmed.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----") {
                 block = Some((number, format!("{trimmed}\n")));
             } else if !trimmed.is_empty() && !trimmed.starts_with('#') {
-                keys.ssh.push(parse_signer(trimmed).map_err(|message| TrustError { line: number, message })?);
+                keys.ssh
+                    .push(parse_signer(trimmed).map_err(|message| TrustError {
+                        line: number,
+                        message,
+                    })?);
             }
         }
         if let Some((start, _)) = block {
-            return Err(TrustError { line: start, message: "unterminated PGP public key block".to_owned() });
+            return Err(TrustError {
+                line: start,
+                message: "unterminated PGP public key block".to_owned(),
+            });
         }
         Ok(keys)
     }
@@ -80,7 +87,10 @@ impl TrustedKeys {
 }
 
 fn parse_pgp(line: usize, armored: &str) -> Result<Vec<SignedPublicKey>, TrustError> {
-    let error = |e: pgp::errors::Error| TrustError { line, message: format!("OpenPGP key block: {e}") };
+    let error = |e: pgp::errors::Error| TrustError {
+        line,
+        message: format!("OpenPGP key block: {e}"),
+    };
     let (keys, _) = SignedPublicKey::from_string_many(armored).map_err(error)?;
     keys.map(|k| k.map_err(error)).collect()
 }
@@ -96,7 +106,11 @@ struct SignerOptions {
 /// Parses one `allowed_signers` line.
 pub fn parse_signer(line: &str) -> Result<AllowedSigner, String> {
     let (principals, rest) = split_field(line).ok_or("missing principals")?;
-    let principals: Vec<String> = principals.split(',').filter(|p| !p.is_empty()).map(str::to_owned).collect();
+    let principals: Vec<String> = principals
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect();
     if principals.is_empty() {
         return Err("no principal".to_owned());
     }
@@ -110,7 +124,8 @@ pub fn parse_signer(line: &str) -> Result<AllowedSigner, String> {
     let mut parts = rest.split_whitespace();
     let kind = parts.next().ok_or("missing key type")?;
     let data = parts.next().ok_or("missing key")?;
-    let key = ssh_key::PublicKey::from_openssh(&format!("{kind} {data}")).map_err(|e| format!("bad public key: {e}"))?;
+    let key = ssh_key::PublicKey::from_openssh(&format!("{kind} {data}"))
+        .map_err(|e| format!("bad public key: {e}"))?;
     Ok(AllowedSigner {
         principals,
         namespaces: options.namespaces,
@@ -121,7 +136,9 @@ pub fn parse_signer(line: &str) -> Result<AllowedSigner, String> {
 }
 
 fn looks_like_key_type(text: &str) -> bool {
-    ["ssh-", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-"].iter().any(|p| text.starts_with(p))
+    ["ssh-", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-"]
+        .iter()
+        .any(|p| text.starts_with(p))
 }
 
 /// Splits off the first whitespace-separated field, honouring double quotes.
@@ -141,12 +158,23 @@ fn split_field(text: &str) -> Option<(&str, &str)> {
 fn parse_options(text: &str) -> Result<SignerOptions, String> {
     let mut options = SignerOptions::default();
     for option in split_options(text) {
-        let (name, value) = option.split_once('=').map_or((option.as_str(), None), |(n, v)| (n, Some(v.trim_matches('"'))));
+        let (name, value) = option
+            .split_once('=')
+            .map_or((option.as_str(), None), |(n, v)| {
+                (n, Some(v.trim_matches('"')))
+            });
         match (name.to_ascii_lowercase().as_str(), value) {
-            ("namespaces", Some(v)) => options.namespaces = Some(v.split(',').map(str::to_owned).collect()),
+            ("namespaces", Some(v)) => {
+                options.namespaces = Some(v.split(',').map(str::to_owned).collect())
+            }
             ("valid-after", Some(v)) => options.valid_after = Some(parse_time(v)?),
             ("valid-before", Some(v)) => options.valid_before = Some(parse_time(v)?),
-            ("cert-authority", _) => return Err("cert-authority entries are not supported; list the signing keys themselves".to_owned()),
+            ("cert-authority", _) => {
+                return Err(
+                    "cert-authority entries are not supported; list the signing keys themselves"
+                        .to_owned(),
+                );
+            }
             (other, _) => return Err(format!("unknown option `{other}`")),
         }
     }
@@ -176,12 +204,20 @@ fn parse_time(text: &str) -> Result<i64, String> {
     if !matches!(digits.len(), 8 | 12 | 14) || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
-    let field = |range: std::ops::Range<usize>| digits.get(range).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let field = |range: std::ops::Range<usize>| {
+        digits
+            .get(range)
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
     let (year, month, day) = (field(0..4), field(4..6), field(6..8));
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
         return Err(bad());
     }
-    Ok(days_from_civil(year, month, day) * 86_400 + field(8..10) * 3600 + field(10..12) * 60 + field(12..14))
+    Ok(days_from_civil(year, month, day) * 86_400
+        + field(8..10) * 3600
+        + field(10..12) * 60
+        + field(12..14))
 }
 
 /// Days since 1970-01-01 for a proleptic Gregorian date.
@@ -213,26 +249,45 @@ pub fn principal_matches(pattern: &str, email: &str) -> bool {
 mod tests {
     use super::*;
 
-    const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+    const KEY: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 
     #[test]
     fn allowed_signers_lines_parse_with_options() {
         let signer = parse_signer(&format!("alice@example.com,*@ops.example.com namespaces=\"git,file\",valid-after=20240101 {KEY} laptop")).unwrap();
-        assert_eq!(signer.principals, ["alice@example.com", "*@ops.example.com"]);
-        assert_eq!(signer.namespaces.as_deref(), Some(&["git".to_owned(), "file".to_owned()][..]));
+        assert_eq!(
+            signer.principals,
+            ["alice@example.com", "*@ops.example.com"]
+        );
+        assert_eq!(
+            signer.namespaces.as_deref(),
+            Some(&["git".to_owned(), "file".to_owned()][..])
+        );
         assert_eq!(signer.valid_after, Some(1_704_067_200));
     }
 
     #[test]
     fn certificate_authorities_and_unknown_options_are_refused() {
-        assert!(parse_signer(&format!("* cert-authority {KEY}")).unwrap_err().contains("cert-authority"));
-        assert!(parse_signer(&format!("* no-touch-required {KEY}")).unwrap_err().contains("unknown option"));
+        assert!(
+            parse_signer(&format!("* cert-authority {KEY}"))
+                .unwrap_err()
+                .contains("cert-authority")
+        );
+        assert!(
+            parse_signer(&format!("* no-touch-required {KEY}"))
+                .unwrap_err()
+                .contains("unknown option")
+        );
         assert!(parse_signer("alice@example.com ssh-ed25519 notbase64").is_err());
     }
 
     #[test]
     fn a_bad_line_names_its_number() {
-        let error = TrustedKeys::parse(&format!("# trusted\n{}\nbogus\n", format_args!("a@b {KEY}"))).unwrap_err();
+        let error = TrustedKeys::parse(&format!(
+            "# trusted\n{}\nbogus\n",
+            format_args!("a@b {KEY}")
+        ))
+        .unwrap_err();
         assert_eq!(error.line, 3);
     }
 

@@ -44,7 +44,10 @@ impl Daemon {
             .args(if args.contains(&"--kubeconfig") {
                 vec![]
             } else {
-                vec!["--kubeconfig".into(), sandbox.kubeconfig.clone().into_os_string()]
+                vec![
+                    "--kubeconfig".into(),
+                    sandbox.kubeconfig.clone().into_os_string(),
+                ]
             })
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .args(if args.contains(&"--interval") {
@@ -70,9 +73,16 @@ impl Daemon {
         let deadline = Instant::now() + Duration::from_secs(30);
         while daemon.get("/healthz").0 != 200 {
             if let Ok(Some(status)) = daemon.child.try_wait() {
-                panic!("the daemon exited ({status}) before serving HTTP:\n{}", daemon.logs());
+                panic!(
+                    "the daemon exited ({status}) before serving HTTP:\n{}",
+                    daemon.logs()
+                );
             }
-            assert!(Instant::now() < deadline, "the daemon did not serve HTTP:\n{}", daemon.logs());
+            assert!(
+                Instant::now() < deadline,
+                "the daemon did not serve HTTP:\n{}",
+                daemon.logs()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         daemon
@@ -147,8 +157,18 @@ impl Daemon {
             std::thread::sleep(Duration::from_millis(100));
         }
         let logs = self.logs();
-        let tail: Vec<&str> = logs.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
-        panic!("timed out after {timeout:?} waiting for {what}; daemon log tail:\n{}", tail.join("\n"));
+        let tail: Vec<&str> = logs
+            .lines()
+            .rev()
+            .take(40)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        panic!(
+            "timed out after {timeout:?} waiting for {what}; daemon log tail:\n{}",
+            tail.join("\n")
+        );
     }
 
     /// Everything logged so far.

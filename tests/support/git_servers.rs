@@ -121,13 +121,21 @@ fn temp() -> (tempfile::TempDir, PathBuf) {
 /// git-daemon itself: `git daemon` would run it as a child process that
 /// outlives a kill of the `git` wrapper.
 fn git_daemon_binary() -> PathBuf {
-    let exec_path = Command::new("git").arg("--exec-path").output().expect("git --exec-path");
+    let exec_path = Command::new("git")
+        .arg("--exec-path")
+        .output()
+        .expect("git --exec-path");
     PathBuf::from(String::from_utf8_lossy(&exec_path.stdout).trim()).join("git-daemon")
 }
 
 fn spawn_git_daemon(port: u16, root: &Path) -> Child {
     let mut child = Command::new(git_daemon_binary())
-        .args(["--reuseaddr", "--export-all", "--enable=receive-pack", "--listen=127.0.0.1"])
+        .args([
+            "--reuseaddr",
+            "--export-all",
+            "--enable=receive-pack",
+            "--listen=127.0.0.1",
+        ])
         .arg(format!("--port={port}"))
         .arg(format!("--base-path={}", root.display()))
         .arg(root)
@@ -322,7 +330,18 @@ impl WorkTree {
         git(self.path(), &["add", "-A"], &[]);
         git(
             self.path(),
-            &["-c", "gpg.format=ssh", "-c", &format!("user.signingkey={public}"), "commit", "-q", "-S", "--allow-empty", "-m", message],
+            &[
+                "-c",
+                "gpg.format=ssh",
+                "-c",
+                &format!("user.signingkey={public}"),
+                "commit",
+                "-q",
+                "-S",
+                "--allow-empty",
+                "-m",
+                message,
+            ],
             &[],
         );
         git(self.path(), &["push", "-q", "origin", "main"], &self.env);

@@ -64,12 +64,18 @@ pub fn start(extra: &[&str]) -> Sandbox {
     command
         .args(["--services-for"])
         .arg(repo_root().join("examples-repo"));
-    let mut output = command.stdin(Stdio::null()).output().expect("run deploy/sandbox/sandbox up");
+    let mut output = command
+        .stdin(Stdio::null())
+        .output()
+        .expect("run deploy/sandbox/sandbox up");
     if !output.status.success() {
         // A loaded machine can make a component miss its start deadline:
         // stop whatever started and try once more before giving up.
         down(&dir);
-        output = command.stdin(Stdio::null()).output().expect("run deploy/sandbox/sandbox up");
+        output = command
+            .stdin(Stdio::null())
+            .output()
+            .expect("run deploy/sandbox/sandbox up");
     }
     if !output.status.success() {
         down(&dir);
@@ -85,7 +91,10 @@ pub fn start(extra: &[&str]) -> Sandbox {
 }
 
 fn down(dir: &Path) {
-    let _ = Command::new(launcher()).args(["down", "--dir"]).arg(dir).output();
+    let _ = Command::new(launcher())
+        .args(["down", "--dir"])
+        .arg(dir)
+        .output();
 }
 
 /// Stops the sandbox in `dir` once this process is gone.
@@ -234,13 +243,21 @@ impl Sandbox {
     /// (same server and CA as the admin kubeconfig), written under `dir`.
     pub fn token_kubeconfig(&self, namespace: &str, name: &str, dir: &Path) -> PathBuf {
         let out = self.kubectl(&["create", "token", name, "-n", namespace, "--duration", "1h"]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
         let admin = std::fs::read_to_string(&self.kubeconfig).unwrap();
         let field = |key: &str| {
             admin
                 .lines()
-                .find_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().trim_matches('"').to_owned()))
+                .find_map(|l| {
+                    l.trim()
+                        .strip_prefix(key)
+                        .map(|v| v.trim().trim_matches('"').to_owned())
+                })
                 .unwrap_or_else(|| panic!("{key} in the admin kubeconfig"))
         };
         let (server, ca) = (field("server:"), field("certificate-authority-data:"));
@@ -256,13 +273,30 @@ impl Sandbox {
     pub fn apply_yaml(&self, yaml: &str) {
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), yaml).unwrap();
-        let out = self.kubectl(&["apply", "--server-side", "--field-manager=test-setup", "-f", file.path().to_str().unwrap()]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = self.kubectl(&[
+            "apply",
+            "--server-side",
+            "--field-manager=test-setup",
+            "-f",
+            file.path().to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// How many MultiClusterServices a namespace holds.
     pub fn mcs_count(&self, namespace: &str) -> usize {
-        let out = self.kubectl(&["get", "multiclusterservices.networking.karmada.io", "-n", namespace, "-o", "name"]);
+        let out = self.kubectl(&[
+            "get",
+            "multiclusterservices.networking.karmada.io",
+            "-n",
+            namespace,
+            "-o",
+            "name",
+        ]);
         String::from_utf8_lossy(&out.stdout).lines().count()
     }
 
