@@ -65,19 +65,37 @@ pub async fn plan_against(
     depth: Depth,
     live: LiveState,
 ) -> Planned {
-    let inventory = live_inventory(&live);
-    let desired = manifest::load_against(files, &settings.policy, Some(&inventory));
-    let mut changes = settings.changes.clone();
-    changes.revision = revision.map(str::to_owned);
-    let mut plan = Plan::build(&desired, &live, &changes);
-    if depth == Depth::ServerDiff && plan.is_valid() {
-        federation.dry_run(&mut plan, settings.apply).await;
-    }
+    let desired = load(files, settings, &live);
+    let plan = plan_loaded(federation, &desired, revision, settings, depth, &live).await;
     Planned {
         desired,
         live,
         plan,
     }
+}
+
+/// Reads and validates a revision's files against the live cluster list.
+pub fn load(files: &[RepoFile], settings: &Settings, live: &LiveState) -> Desired {
+    let inventory = live_inventory(live);
+    manifest::load_against(files, &settings.policy, Some(&inventory))
+}
+
+/// Plans an already-loaded revision against an already-read live state.
+pub async fn plan_loaded(
+    federation: &Federation,
+    desired: &Desired,
+    revision: Option<&str>,
+    settings: &Settings,
+    depth: Depth,
+    live: &LiveState,
+) -> Plan {
+    let mut changes = settings.changes.clone();
+    changes.revision = revision.map(str::to_owned);
+    let mut plan = Plan::build(desired, live, &changes);
+    if depth == Depth::ServerDiff && plan.is_valid() {
+        federation.dry_run(&mut plan, settings.apply).await;
+    }
+    plan
 }
 
 /// Applies a planned revision. An invalid revision applies nothing.

@@ -7,20 +7,21 @@
 //! place and is what the object reports describe.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use git2::Oid;
 use tokio::sync::watch;
 
 use super::health::Health;
 use super::metrics::Metrics;
-use super::status::{StatusWriter, publish};
+use super::status::StatusWriter;
 use super::triggers::OwnWrites;
-use crate::federation::{ApplyReport, Federation, FederationError, Retry};
-use crate::manifest::RepoFile;
-use crate::plan::{Action, LiveState};
-use crate::reconcile::{Depth, Planned, Settings, plan_against};
-use crate::report::status::{ReportInput, RevisionResult};
+use crate::federation::cache::LiveCache;
+use crate::federation::{Federation, FederationError, Retry};
+use crate::manifest::{Desired, Inventory, RepoFile};
+use crate::plan::LiveState;
+use crate::plan::checks::live_inventory;
+use crate::reconcile::{Depth, Settings, load, plan_loaded};
 use crate::source::mirror::{Origin, RemoteError};
 use crate::source::signature::{Untrusted, verify_range};
 use crate::source::trust::TrustedKeys;
@@ -66,9 +67,17 @@ pub enum CycleOutcome {
 
 /// The last revision applied without errors.
 #[derive(Clone)]
-struct LastGood {
-    revision: String,
-    files: Vec<RepoFile>,
+pub(super) struct LastGood {
+    pub(super) revision: String,
+    pub(super) desired: Arc<Desired>,
+}
+
+/// A revision read and validated, kept while neither it nor the cluster list changes.
+struct Loaded {
+    revision: Oid,
+    inventory: Inventory,
+    desired: Arc<Desired>,
+    summary: String,
 }
 
 /// The reconcile loop's state.
@@ -89,9 +98,12 @@ pub struct Reconciler {
     pub leader: watch::Receiver<bool>,
     /// Versions this daemon wrote, so their watch events are not taken for drift.
     pub own_writes: OwnWrites,
-    processed: Option<Oid>,
-    last_good: Option<LastGood>,
+    /// The watched live state; without it each run lists the federation.
+    pub cache: Option<LiveCache>,
+    pub(super) processed: Option<Oid>,
+    pub(super) last_good: Option<LastGood>,
     last_verified: Option<Oid>,
+    loaded: Option<Loaded>,
 }
 
 impl Reconciler {
@@ -114,9 +126,11 @@ impl Reconciler {
             metrics,
             leader,
             own_writes: OwnWrites::default(),
+            cache: None,
             processed: None,
             last_good: None,
             last_verified: None,
+            loaded: None,
         }
     }
 
@@ -191,37 +205,83 @@ impl Reconciler {
         if let Err(refusal) = self.verify(head).await {
             return self.handle_refused(head, &refusal).await;
         }
-        let (files, summary) = match self.read_revision(head).await {
-            Ok(read) => read,
+        let live = match self.live().await {
+            Ok(live) => live,
+            Err(error) => return self.federation_failed(&error),
+        };
+        self.health.update(|r| r.federation_error = None);
+        let (desired, summary) = match self.load(head, &live).await {
+            Ok(loaded) => loaded,
             Err(message) => {
                 self.metrics.reconciled("error");
                 return CycleOutcome::Terminal(message);
             }
         };
-        let live = match self.federation.snapshot(&self.settings.scope).await {
-            Ok(live) => live,
-            Err(error) => return self.federation_failed(&error),
-        };
-        self.health.update(|r| r.federation_error = None);
-        let planned = plan_against(
+        let plan = plan_loaded(
             &self.federation,
-            &files,
+            &desired,
             Some(&revision),
             &self.settings,
             Depth::Classify,
-            live,
+            &live,
         )
         .await;
-        let outcome = if planned.plan.is_valid() {
-            self.handle_valid(&revision, &summary, files, planned).await
+        let outcome = if plan.is_valid() {
+            self.handle_valid(&revision, &summary, desired, plan, live)
+                .await
         } else {
-            self.handle_invalid(&revision, &summary, planned).await
+            self.handle_invalid(&revision, &summary, plan, live).await
         };
         if !matches!(outcome, CycleOutcome::Transient(_)) {
             self.processed = Some(head);
             self.health.update(|r| r.synced = true);
         }
         outcome
+    }
+
+    /// The live state: from the watches when they run, else one round of lists.
+    pub(super) async fn live(&self) -> Result<LiveState, FederationError> {
+        match &self.cache {
+            Some(cache) => {
+                cache.synced(Duration::from_secs(60)).await?;
+                if let Some(reason) = cache.error() {
+                    return Err(FederationError::ListFailed {
+                        resource: "watched resources",
+                        reason,
+                        retry: Retry::Transient,
+                    });
+                }
+                Ok(cache.snapshot())
+            }
+            None => self.federation.snapshot(&self.settings.scope).await,
+        }
+    }
+
+    /// Reads and validates `head`, unless it was read against the same
+    /// cluster list before (a full run of an unchanged revision re-reads
+    /// nothing).
+    async fn load(
+        &mut self,
+        head: Oid,
+        live: &LiveState,
+    ) -> Result<(Arc<Desired>, String), String> {
+        let inventory = live_inventory(live);
+        if let Some(loaded) = self
+            .loaded
+            .as_ref()
+            .filter(|l| l.revision == head && l.inventory == inventory)
+        {
+            return Ok((loaded.desired.clone(), loaded.summary.clone()));
+        }
+        let (files, summary) = self.read_revision(head).await?;
+        let desired = Arc::new(load(&files, &self.settings, live));
+        self.loaded = Some(Loaded {
+            revision: head,
+            inventory,
+            desired: desired.clone(),
+            summary: summary.clone(),
+        });
+        Ok((desired, summary))
     }
 
     /// Checks the signatures of every commit since the last verified one.
@@ -240,37 +300,6 @@ impl Reconciler {
         }
         self.last_verified = Some(head);
         Ok(())
-    }
-
-    async fn handle_refused(&mut self, head: Oid, refusal: &Untrusted) -> CycleOutcome {
-        let revision = head.to_string();
-        let reason = refusal.to_string();
-        tracing::warn!(%revision, %reason, "revision refused: nothing of it is applied");
-        self.metrics.reconciled("refused");
-        self.processed = Some(head);
-        let live = match self.federation.snapshot(&self.settings.scope).await {
-            Ok(live) => live,
-            Err(error) => return self.federation_failed(&error),
-        };
-        let previous = match &self.last_good {
-            Some(good) => Some(self.replan(good.clone(), live.clone()).await),
-            None => None,
-        };
-        let last_applied = self.last_good.as_ref().map(|g| g.revision.clone());
-        let input = ReportInput {
-            branch: &self.config.branch,
-            revision: &revision,
-            summary: "",
-            result: RevisionResult::Refused,
-            reason: Some(&reason),
-            last_applied: last_applied.as_deref(),
-            plan: previous.as_ref().map(|p| &p.plan),
-            apply: None,
-            live: Some(&live),
-            diagnostics: &[],
-        };
-        self.report(&input).await;
-        CycleOutcome::Done
     }
 
     async fn read_revision(&self, head: Oid) -> Result<(Vec<RepoFile>, String), String> {
@@ -292,7 +321,7 @@ impl Reconciler {
         .await
     }
 
-    fn federation_failed(&self, error: &FederationError) -> CycleOutcome {
+    pub(super) fn federation_failed(&self, error: &FederationError) -> CycleOutcome {
         let message = error.to_string();
         tracing::warn!(error = %message, "cannot read the federation");
         self.health
@@ -303,229 +332,10 @@ impl Reconciler {
             Retry::Terminal => CycleOutcome::Terminal(message),
         }
     }
-
-    async fn handle_valid(
-        &mut self,
-        revision: &str,
-        summary: &str,
-        files: Vec<RepoFile>,
-        planned: Planned,
-    ) -> CycleOutcome {
-        let plan = &planned.plan;
-        let drifted = plan.changes.iter().filter(|c| c.action.writes()).count();
-        let managed = plan
-            .changes
-            .iter()
-            .filter(|c| c.action != Action::Create)
-            .count();
-        self.metrics.objects(managed, drifted);
-        let (result, report) = match self.config.mode {
-            Mode::DryRun => {
-                tracing::info!(
-                    revision,
-                    changes = drifted,
-                    "dry run: plan computed, nothing applied"
-                );
-                (RevisionResult::DryRun, None)
-            }
-            Mode::Apply => match self.apply_while_leader(&planned).await {
-                Some(report) => (applied_result(&report), Some(report)),
-                None => return CycleOutcome::Standby,
-            },
-        };
-        let transient = report.as_ref().is_some_and(has_transient_failure);
-        if result == RevisionResult::Applied {
-            self.last_good = Some(LastGood {
-                revision: revision.to_owned(),
-                files,
-            });
-            self.metrics.applied(revision, unix_now());
-        }
-        self.metrics.reconciled(match result {
-            RevisionResult::Applied if drifted == 0 => "unchanged",
-            RevisionResult::Applied => "applied",
-            RevisionResult::DryRun => "dry-run",
-            _ => "failed",
-        });
-        let last_applied = self.last_good.as_ref().map(|g| g.revision.clone());
-        let input = ReportInput {
-            branch: &self.config.branch,
-            revision,
-            summary,
-            result,
-            reason: None,
-            last_applied: last_applied.as_deref(),
-            plan: Some(plan),
-            apply: report.as_ref(),
-            live: Some(&planned.live),
-            diagnostics: &plan.diagnostics,
-        };
-        self.report(&input).await;
-        if transient {
-            CycleOutcome::Transient(
-                "some objects failed to apply for a reason that may pass".to_owned(),
-            )
-        } else {
-            CycleOutcome::Done
-        }
-    }
-
-    async fn apply_while_leader(&mut self, planned: &Planned) -> Option<ApplyReport> {
-        let mut leader = self.leader.clone();
-        let lost = async move {
-            // Without leader election nobody publishes changes: never lost.
-            if leader.wait_for(|l| !*l).await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        };
-        tokio::select! {
-            report = self.federation.apply(&planned.plan, self.settings.apply) => {
-                log_results(&report);
-                self.own_writes.record(report.results.iter().filter_map(|r| r.resource_version.clone()));
-                Some(report)
-            }
-            () = lost => {
-                tracing::warn!("leadership lost: writes stopped");
-                None
-            }
-        }
-    }
-
-    async fn handle_invalid(
-        &mut self,
-        revision: &str,
-        summary: &str,
-        planned: Planned,
-    ) -> CycleOutcome {
-        let errors = planned
-            .plan
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .count();
-        tracing::warn!(
-            revision,
-            errors,
-            "revision is invalid: nothing of it is applied"
-        );
-        self.metrics.reconciled("invalid");
-        let previous = match &self.last_good {
-            Some(good) => Some(self.replan(good.clone(), planned.live.clone()).await),
-            None => None,
-        };
-        let last_applied = self.last_good.as_ref().map(|g| g.revision.clone());
-        let input = ReportInput {
-            branch: &self.config.branch,
-            revision,
-            summary,
-            result: RevisionResult::Invalid,
-            reason: None,
-            last_applied: last_applied.as_deref(),
-            plan: previous.as_ref().map(|p| &p.plan),
-            apply: None,
-            live: Some(&planned.live),
-            diagnostics: &planned.plan.diagnostics,
-        };
-        self.report(&input).await;
-        CycleOutcome::Done
-    }
-
-    async fn replan(&self, good: LastGood, live: LiveState) -> Planned {
-        plan_against(
-            &self.federation,
-            &good.files,
-            Some(&good.revision),
-            &self.settings,
-            Depth::Classify,
-            live,
-        )
-        .await
-    }
-
-    async fn report(&self, input: &ReportInput<'_>) {
-        let Some(writer) = self.config.status.clone() else {
-            return;
-        };
-        if !*self.leader.borrow() {
-            return;
-        }
-        let files = crate::report::status::build(input);
-        let message = commit_message(input);
-        if let Err(error) = publish(self.origin.clone(), writer, files, message).await {
-            tracing::warn!(%error, "status report not pushed; the next run retries");
-        }
-    }
-}
-
-fn applied_result(report: &ApplyReport) -> RevisionResult {
-    if report.succeeded() {
-        RevisionResult::Applied
-    } else {
-        RevisionResult::PartlyApplied
-    }
-}
-
-fn has_transient_failure(report: &ApplyReport) -> bool {
-    report.results.iter().any(|r| match &r.outcome {
-        crate::federation::ObjectOutcome::Failed {
-            blocker: crate::plan::Blocker::Rejected { api_reason, .. },
-        } => {
-            matches!(
-                api_reason.as_str(),
-                "Unreachable"
-                    | "Timeout"
-                    | "ServiceUnavailable"
-                    | "InternalError"
-                    | "TooManyRequests"
-                    | "ServerTimeout"
-            )
-        }
-        _ => false,
-    })
-}
-
-fn log_results(report: &ApplyReport) {
-    for result in report.problems() {
-        tracing::warn!(object = %result.key, action = ?result.action, outcome = ?result.outcome, "change not applied");
-    }
-    tracing::info!(
-        written = report.written(),
-        problems = report.problems().count(),
-        "apply finished"
-    );
-}
-
-fn commit_message(input: &ReportInput<'_>) -> String {
-    let short = &input.revision[..input.revision.len().min(12)];
-    let what = match (&input.result, input.plan) {
-        (RevisionResult::Invalid, _) => {
-            format!("{short} is invalid ({} problems)", input.diagnostics.len())
-        }
-        (RevisionResult::Refused, _) => {
-            format!("{short} is refused: {}", input.reason.unwrap_or(""))
-        }
-        (result, Some(plan)) => format!(
-            "{short} {} ({})",
-            result.label(),
-            crate::report::words::summary(&plan.summary())
-        ),
-        (result, None) => format!("{short} {}", result.label()),
-    };
-    format!(
-        "mcs-gitops status: {}@{what}\n\nSource revision: {}\n",
-        input.branch, input.revision
-    )
-}
-
-fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_secs_f64()
 }
 
 /// Runs blocking Git work off the async threads.
-async fn blocking<T: Send + 'static, E: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static, E: Send + 'static>(
     f: impl FnOnce() -> Result<T, E> + Send + 'static,
 ) -> Result<T, E> {
     tokio::task::spawn_blocking(f)

@@ -11,6 +11,7 @@ pub mod health;
 pub mod http;
 pub mod lease;
 pub mod metrics;
+pub mod outcome;
 pub mod status;
 pub mod triggers;
 pub mod webhook;
@@ -32,6 +33,7 @@ use self::metrics::Metrics;
 use self::triggers::{Trigger, TriggerSender};
 use self::webhook::RateLimiter;
 use crate::federation::Federation;
+use crate::federation::cache::LiveCache;
 use crate::reconcile::Settings;
 use crate::source::auth::GitAuth;
 use crate::source::mirror::{Origin, RemoteError};
@@ -96,14 +98,10 @@ pub async fn run(
     let (tx, rx) = triggers::channel();
     let leader = start_election(&config, &federation, &metrics, &tx, &shutdown);
     let own_writes = triggers::OwnWrites::default();
-    let _watcher = start_triggers(
-        &config,
-        &federation,
-        local_git_dir,
-        own_writes.clone(),
-        &tx,
-        &shutdown,
-    )?;
+    let (changes, changed) = tokio::sync::mpsc::unbounded_channel();
+    let cache = LiveCache::start(&federation, &config.settings.scope, changes, &shutdown);
+    triggers::forward_changes(changed, own_writes.clone(), tx.clone(), shutdown.clone());
+    let _watcher = start_triggers(&config, local_git_dir, &tx, &shutdown)?;
     let http = Arc::new(HttpState {
         health: health.clone(),
         metrics: metrics.clone(),
@@ -122,6 +120,7 @@ pub async fn run(
         leader,
     );
     reconciler.own_writes = own_writes;
+    reconciler.cache = Some(cache);
     tx.send(Trigger::Signal);
     reconcile_loop(reconciler, rx, tx, config.interval, shutdown.clone()).await;
     shutdown.cancel();
@@ -165,9 +164,7 @@ fn start_election(
 
 fn start_triggers(
     config: &DaemonConfig,
-    federation: &Federation,
     local_git_dir: Option<PathBuf>,
-    own_writes: triggers::OwnWrites,
     tx: &TriggerSender,
     shutdown: &CancellationToken,
 ) -> Result<Option<notify::RecommendedWatcher>, DaemonError> {
@@ -179,13 +176,6 @@ fn start_triggers(
     );
     triggers::every(config.resync, Trigger::Resync, tx.clone(), shutdown.clone());
     triggers::on_sighup(tx.clone(), shutdown.clone()).map_err(DaemonError::Signals)?;
-    triggers::watch_managed(
-        federation,
-        Duration::from_secs(2),
-        own_writes,
-        tx.clone(),
-        shutdown.clone(),
-    );
     let Some(git_dir) = local_git_dir else {
         return Ok(None);
     };

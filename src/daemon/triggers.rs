@@ -8,15 +8,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::StreamExt;
-use kube::api::{Api, DynamicObject};
-use kube::runtime::watcher;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::federation::Federation;
-use crate::federation::resources::MULTI_CLUSTER_SERVICE;
-use crate::plan::ownership::owned_selector;
+use crate::federation::cache::Change;
 
 /// Why the loop wakes up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -133,50 +128,52 @@ impl OwnWrites {
     }
 }
 
-/// Sends [`Trigger::Drift`] when an object this instance manages is changed
-/// by someone else (another client, or Karmada updating its status). Events
-/// are judged after `debounce`, so the daemon's own writes are recognised
-/// even when their events arrive before the apply call returns.
-pub fn watch_managed(
-    federation: &Federation,
-    debounce: Duration,
+/// How long after a change of a managed object the daemon decides whether
+/// it made the change itself.
+const OWN_WRITE_GRACE: Duration = Duration::from_secs(2);
+/// How long placement changes (Clusters, Works, Events) gather before one run.
+const PLACEMENT_DEBOUNCE: Duration = Duration::from_secs(5);
+
+/// Turns changes seen by the live cache into triggers: a managed object
+/// changed by someone else (another client, or Karmada updating its status)
+/// is drift, and placement changes refresh the reports; both debounced so a
+/// burst costs one run.
+pub fn forward_changes(
+    mut changes: mpsc::UnboundedReceiver<Change>,
     own: OwnWrites,
     tx: TriggerSender,
     shutdown: CancellationToken,
 ) {
-    let api: Api<DynamicObject> = Api::all_with(
-        federation.client().clone(),
-        &MULTI_CLUSTER_SERVICE.api_resource(),
-    );
-    let config = watcher::Config::default().labels(&owned_selector(federation.instance()));
     tokio::spawn(async move {
-        let mut events = watcher::watcher(api, config).boxed();
-        let mut initialised = false;
+        let placement_pending = Arc::new(std::sync::atomic::AtomicBool::new(false));
         loop {
-            let event = tokio::select! {
+            let change = tokio::select! {
                 _ = shutdown.cancelled() => return,
-                event = events.next() => event,
+                change = changes.recv() => match change { Some(c) => c, None => return },
             };
-            match event {
-                Some(Ok(watcher::Event::InitDone)) => initialised = true,
-                Some(Ok(watcher::Event::Apply(object) | watcher::Event::Delete(object)))
-                    if initialised =>
-                {
-                    let version = object.metadata.resource_version.clone().unwrap_or_default();
-                    let (own, tx) = (own.clone(), tx.clone());
+            let (own, tx) = (own.clone(), tx.clone());
+            match change {
+                Change::Managed {
+                    resource_version, ..
+                } => {
                     tokio::spawn(async move {
-                        tokio::time::sleep(debounce).await;
-                        if !own.take(&version) {
+                        tokio::time::sleep(OWN_WRITE_GRACE).await;
+                        if !own.take(&resource_version) {
                             tx.send(Trigger::Drift);
                         }
                     });
                 }
-                Some(Ok(_)) => {}
-                Some(Err(error)) => {
-                    tracing::debug!(%error, "watch of managed objects interrupted; it resumes by itself");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
+                Change::Placement => {
+                    if placement_pending.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                        continue;
+                    }
+                    let pending = placement_pending.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(PLACEMENT_DEBOUNCE).await;
+                        pending.store(false, std::sync::atomic::Ordering::SeqCst);
+                        tx.send(Trigger::Drift);
+                    });
                 }
-                None => return,
             }
         }
     });

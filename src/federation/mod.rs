@@ -5,6 +5,7 @@
 //! per-object GETs, no discovery round-trips: the resources are known). All
 //! interpretation of what is read happens in `plan::live`, which is pure.
 
+pub mod cache;
 pub mod client;
 pub mod resources;
 pub mod snapshot;

@@ -74,26 +74,15 @@ fn live_delivery(
     let Some(object) = live.objects.get(&mcs.key) else {
         return BTreeSet::new();
     };
-    let names = |field: &str| -> BTreeSet<String> {
-        let listed: BTreeSet<String> = object
-            .object
-            .pointer(&format!("/spec/{field}"))
-            .and_then(serde_json::Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|i| i.get("name")?.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
+    let all_or = |listed: &[String]| -> BTreeSet<String> {
         if listed.is_empty() {
             clusters.clone()
         } else {
-            listed
+            listed.iter().cloned().collect()
         }
     };
-    names("providerClusters")
-        .union(&names("consumerClusters"))
+    all_or(&object.providers)
+        .union(&all_or(&object.consumers))
         .cloned()
         .collect()
 }

@@ -110,20 +110,46 @@ pub fn owned_by(live: &Value, manager: &str) -> Option<FieldSet> {
     owned
 }
 
+/// A digest of a set of fields and their values.
+pub type Fingerprint = [u8; 16];
+
+/// Fingerprint of `paths` and the values `object` has there. The revision
+/// annotation is bookkeeping and never counts.
+fn fingerprint(object: &Value, mut paths: FieldSet) -> Fingerprint {
+    use sha2::{Digest, Sha256};
+    paths.remove(&revision_path());
+    let mut hasher = Sha256::new();
+    for path in &paths {
+        for segment in path {
+            hasher.update(segment.as_bytes());
+            hasher.update([0]);
+        }
+        hasher.update([1]);
+        let value = get(object, path).map(Value::to_string).unwrap_or_default();
+        hasher.update(value.as_bytes());
+        hasher.update([2]);
+    }
+    let digest = hasher.finalize();
+    let mut out = [0; 16];
+    out.copy_from_slice(&digest[..16]);
+    out
+}
+
+/// Fingerprint of the fields mcs-gitops owns on a live object, if it owns any.
+pub fn owned_fingerprint(live: &Value) -> Option<Fingerprint> {
+    owned_by(live, FIELD_MANAGER).map(|owned| fingerprint(live, owned))
+}
+
+/// Fingerprint of the fields an object we would apply sets.
+pub fn desired_fingerprint(desired: &Value) -> Fingerprint {
+    fingerprint(desired, of_object(desired))
+}
+
 /// Whether applying `desired` as [`FIELD_MANAGER`] would leave `live`
-/// unchanged. The revision annotation is bookkeeping: it never counts as a
-/// change on its own.
+/// unchanged: we own exactly the fields we would send, with the values we
+/// would send. The revision annotation never counts as a change on its own.
 pub fn apply_is_noop(desired: &Value, live: &Value) -> bool {
-    let Some(mut owned) = owned_by(live, FIELD_MANAGER) else {
-        return false;
-    };
-    let mut wanted = of_object(desired);
-    owned.remove(&revision_path());
-    wanted.remove(&revision_path());
-    owned == wanted
-        && wanted
-            .iter()
-            .all(|path| get(desired, path) == get(live, path))
+    owned_fingerprint(live) == Some(desired_fingerprint(desired))
 }
 
 #[cfg(test)]

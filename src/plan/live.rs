@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::ownership::{Ownership, prune_disabled};
+use super::fields::{Fingerprint, owned_fingerprint};
+use super::ownership::{FIELD_MANAGER, Ownership, REVISION_ANNOTATION, prune_disabled};
 use crate::manifest::ObjectKey;
 
 /// Label Karmada puts on Works of an MCS: its namespace.
@@ -117,32 +118,84 @@ fn map_at<'a>(object: &'a Value, pointer: &str) -> Option<&'a Map<String, Value>
     object.pointer(pointer).and_then(Value::as_object)
 }
 
-/// A live MultiClusterService.
+/// A live MultiClusterService, reduced to what planning and reporting need.
+///
+/// The whole object is kept only when asked for (to show diffs); the
+/// daemon keeps thousands of these in memory and needs only the
+/// fingerprint of the fields mcs-gitops owns to know whether an apply would
+/// change anything.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LiveObject {
     /// Namespace and name.
     pub key: ObjectKey,
-    /// The whole object as the server returned it.
+    /// The whole object as the server returned it, when kept.
     #[serde(skip)]
-    pub object: Value,
+    pub object: Option<Value>,
+    /// Fingerprint of the fields mcs-gitops owns and their values
+    /// (see [`super::fields::owned_fingerprint`]); `None` if it owns none.
+    #[serde(skip)]
+    pub fingerprint: Option<Fingerprint>,
     /// Who owns it.
     pub ownership: Ownership,
     /// Whether the `mcs-gitops.io/prune: disabled` annotation is set.
     pub prune_disabled: bool,
     /// `metadata.uid`, for delete preconditions.
     pub uid: Option<String>,
+    /// `metadata.resourceVersion`.
+    pub resource_version: Option<String>,
     /// `spec.types` as stored.
     pub types: Vec<String>,
+    /// `spec.providerClusters[].name` as stored.
+    pub providers: Vec<String>,
+    /// `spec.consumerClusters[].name` as stored.
+    pub consumers: Vec<String>,
     /// `status.conditions`, verbatim.
     pub conditions: Vec<Condition>,
     /// Whether deletion has started.
     pub deleting: bool,
+    /// Field managers that wrote it.
+    pub managers: BTreeSet<String>,
+    /// The `mcs-gitops.io/revision` annotation: the revision that last changed it.
+    pub revision: Option<String>,
+    /// When mcs-gitops last changed it, as the API server recorded it.
+    pub applied_at: Option<String>,
+}
+
+/// Whether to keep whole objects (for diffs) or only what planning needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// Keep the whole object.
+    Whole,
+    /// Keep only the reduced form.
+    Reduced,
+}
+
+fn strings_at(object: &Value, pointer: &str, field: Option<&str>) -> Vec<String> {
+    object
+        .pointer(pointer)
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| match field {
+                    Some(f) => i.get(f)?.as_str(),
+                    None => i.as_str(),
+                })
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 impl LiveObject {
     /// Reads a live MCS; `instance` decides which ownership label is ours.
     pub fn from_object(object: Value, instance: &str) -> Option<Self> {
+        Self::read(object, instance, Keep::Whole)
+    }
+
+    /// Reads a live MCS, keeping the whole object or not.
+    pub fn read(object: Value, instance: &str, keep: Keep) -> Option<Self> {
         let key = ObjectKey::new(
             object.pointer("/metadata/namespace")?.as_str()?,
             object.pointer("/metadata/name")?.as_str()?,
@@ -150,42 +203,59 @@ impl LiveObject {
         let empty = Map::new();
         let labels = map_at(&object, "/metadata/labels").unwrap_or(&empty);
         let annotations = map_at(&object, "/metadata/annotations").unwrap_or(&empty);
-        let types = object
-            .pointer("/spec/types")
-            .and_then(Value::as_array)
-            .map(|t| {
-                t.iter()
-                    .filter_map(Value::as_str)
+        let managed = object
+            .pointer("/metadata/managedFields")
+            .and_then(Value::as_array);
+        let managers = managed
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter_map(|e| e.get("manager").and_then(Value::as_str))
                     .map(str::to_owned)
                     .collect()
             })
             .unwrap_or_default();
-        Some(LiveObject {
+        let applied_at = managed.and_then(|entries| {
+            entries
+                .iter()
+                .find(|m| m.get("manager").and_then(Value::as_str) == Some(FIELD_MANAGER))?
+                .get("time")?
+                .as_str()
+                .map(str::to_owned)
+        });
+        let live = LiveObject {
             ownership: Ownership::of(labels, instance),
             prune_disabled: prune_disabled(annotations),
             uid: str_at(&object, "/metadata/uid"),
-            types,
+            resource_version: str_at(&object, "/metadata/resourceVersion"),
+            types: strings_at(&object, "/spec/types", None),
+            providers: strings_at(&object, "/spec/providerClusters", Some("name")),
+            consumers: strings_at(&object, "/spec/consumerClusters", Some("name")),
             conditions: Condition::list(&object),
             deleting: object.pointer("/metadata/deletionTimestamp").is_some(),
+            fingerprint: owned_fingerprint(&object),
+            managers,
+            revision: annotations
+                .get(REVISION_ANNOTATION)
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            applied_at,
             key,
-            object,
+            object: None,
+        };
+        Some(LiveObject {
+            object: (keep == Keep::Whole).then_some(object),
+            ..live
         })
     }
 
     /// The field managers other than `except` that wrote this object.
     pub fn managers(&self, except: &str) -> BTreeSet<String> {
-        self.object
-            .pointer("/metadata/managedFields")
-            .and_then(Value::as_array)
-            .map(|entries| {
-                entries
-                    .iter()
-                    .filter_map(|e| e.get("manager").and_then(Value::as_str))
-                    .filter(|m| *m != except)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.managers
+            .iter()
+            .filter(|m| *m != except)
+            .cloned()
+            .collect()
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::fields::apply_is_noop;
+use super::fields::desired_fingerprint;
 use super::live::{LiveObject, LiveState};
 use super::ownership::{FIELD_MANAGER, Ownership, desired_object};
 use crate::manifest::{Location, MultiClusterService, ObjectKey};
@@ -187,7 +187,7 @@ pub fn classify(
             Action::Prune
         };
         let mut change = ObjectChange::new(object.key.clone(), action);
-        change.live = Some(object.object.clone());
+        change.live = object.object.clone();
         change.uid = object.uid.clone();
         changes.push(change);
     }
@@ -208,7 +208,7 @@ fn change_for(
         change.desired = Some(desired);
         return change;
     };
-    change.live = Some(live.object.clone());
+    change.live = live.object.clone();
     change.uid = live.uid.clone();
     let desired_types: Vec<String> = mcs.types.iter().map(|t| t.as_str().to_owned()).collect();
     change.action = match &live.ownership {
@@ -234,7 +234,9 @@ fn change_for(
             Action::Recreate
         }
         Ownership::Unmanaged => Action::Adopt,
-        Ownership::Ours if apply_is_noop(&desired, &live.object) => Action::Unchanged,
+        Ownership::Ours if live.fingerprint == Some(desired_fingerprint(&desired)) => {
+            Action::Unchanged
+        }
         Ownership::Ours => Action::Update,
     };
     change.desired = Some(desired);

@@ -14,7 +14,6 @@ use crate::federation::{ApplyReport, ObjectOutcome};
 use crate::manifest::{Diagnostic, ObjectKey};
 use crate::plan::flows::DeliveryStatus;
 use crate::plan::live::Condition;
-use crate::plan::ownership::{FIELD_MANAGER, REVISION_ANNOTATION};
 use crate::plan::{Action, ClusterSet, FlowStatus, LiveState, Plan};
 use crate::source::status::{STATUS_DIR, SUMMARY_FILE, StatusFiles};
 
@@ -206,9 +205,8 @@ fn object_reports<'a>(
                 }),
                 result,
                 message,
-                last_applied_revision: live
-                    .and_then(|l| annotation(&l.object, REVISION_ANNOTATION)),
-                applied_at: live.and_then(|l| applied_at(&l.object)),
+                last_applied_revision: live.and_then(|l| l.revision.as_deref()),
+                applied_at: live.and_then(|l| l.applied_at.as_deref()),
                 conditions: live.map(|l| l.conditions.clone()).unwrap_or_default(),
                 placement,
                 errors,
@@ -248,21 +246,6 @@ fn outcome(
         None if action.writes() => ("not applied", None),
         None => ("unchanged", None),
     }
-}
-
-fn annotation<'a>(object: &'a serde_json::Value, key: &str) -> Option<&'a str> {
-    object.pointer("/metadata/annotations")?.get(key)?.as_str()
-}
-
-/// When mcs-gitops last changed the object, as the API server recorded it.
-fn applied_at(object: &serde_json::Value) -> Option<&str> {
-    object
-        .pointer("/metadata/managedFields")?
-        .as_array()?
-        .iter()
-        .find(|m| m.get("manager").and_then(|v| v.as_str()) == Some(FIELD_MANAGER))?
-        .get("time")?
-        .as_str()
 }
 
 fn set_words(set: &ClusterSet) -> String {
