@@ -335,6 +335,40 @@ impl Diagnostic {
     }
 }
 
+/// Longest piece of user text quoted in a message, in characters.
+pub const MAX_QUOTED_CHARS: usize = 80;
+
+/// User text (a name, a key, a path) with every character that could act on
+/// a terminal or hide itself (control, zero-width and direction-control
+/// characters) written as a `\u{..}` escape, so a message shows what is
+/// really there.
+pub fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '"' | '\'') || !needs_escape(c) {
+            out.push(c);
+        } else {
+            out.extend(c.escape_debug());
+        }
+    }
+    out
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || super::names::invisible(c).is_some() || c.escape_debug().len() > 1
+}
+
+/// User text made safe and short enough to quote in a message: escaped as by
+/// [`escaped`], and cut after [`MAX_QUOTED_CHARS`] characters.
+pub fn printable(text: &str) -> String {
+    let length = text.chars().count();
+    if length <= MAX_QUOTED_CHARS {
+        return escaped(text);
+    }
+    let head: String = text.chars().take(MAX_QUOTED_CHARS - 20).collect();
+    format!("{}… ({length} characters)", escaped(&head))
+}
+
 /// Sorts diagnostics by file, line and column, so output is stable.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
@@ -344,4 +378,23 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
             .then(a.rule.cmp(&b.rule))
             .then(a.message.cmp(&b.message))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_controls_and_invisible_characters_are_escaped() {
+        assert_eq!(escaped("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+        assert_eq!(escaped("a\u{202e}b"), "a\\u{202e}b");
+        assert_eq!(escaped("plain-ünïcode \"q\""), "plain-ünïcode \"q\"");
+    }
+
+    #[test]
+    fn long_text_is_cut_with_its_length() {
+        let shown = printable(&"x".repeat(5000));
+        assert!(shown.ends_with("… (5000 characters)"), "{shown}");
+        assert!(shown.chars().count() < 100);
+    }
 }

@@ -4,12 +4,15 @@
 //! the line and column. Unknown fields are rejected by serde itself, which
 //! gives their location too. Fields the user must not write (server-owned
 //! metadata, `status`) are still accepted here, so that the validator can
-//! explain them instead of serde calling them "unknown".
+//! explain them instead of serde calling them "unknown". Port numbers are
+//! read as whatever scalar was written, so that `80.5`, `"http"` or `yes`
+//! get a message about ports rather than about YAML types.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-use serde::Deserialize;
-use serde::de::IgnoredAny;
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
 /// The first fields of any Kubernetes document: enough to tell what it is.
@@ -22,10 +25,92 @@ pub struct DocumentHead {
     pub kind: Option<Spanned<String>>,
 }
 
+/// What a document is at its root, read leniently to explain why it is not
+/// a MultiClusterService.
+#[derive(Debug)]
+pub enum DocumentShape {
+    /// A mapping, with its `apiVersion` and `kind` if present.
+    Mapping(DocumentHead),
+    /// A list.
+    List,
+    /// A single value (text, number, boolean).
+    Scalar,
+}
+
+impl<'de> Deserialize<'de> for DocumentShape {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ShapeVisitor)
+    }
+}
+
+struct ShapeVisitor;
+
+impl<'de> Visitor<'de> for ShapeVisitor {
+    type Value = DocumentShape;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a YAML document")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let head = DocumentHead::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(DocumentShape::Mapping(head))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(DocumentShape::List)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(DocumentShape::Scalar)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(DocumentShape::Scalar)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(DocumentShape::Scalar)
+    }
+
+    fn visit_i128<E>(self, _: i128) -> Result<Self::Value, E> {
+        Ok(DocumentShape::Scalar)
+    }
+
+    fn visit_u128<E>(self, _: u128) -> Result<Self::Value, E> {
+        Ok(DocumentShape::Scalar)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(DocumentShape::Scalar)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(DocumentShape::Scalar)
+    }
+
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<Self::Value, E> {
+        Ok(DocumentShape::Scalar)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(DocumentShape::Scalar)
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(DocumentShape::Scalar)
+    }
+}
+
 /// A whole MultiClusterService document.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct McsDocument {
+    /// Where the document's mapping starts; set by the parser, never read
+    /// from YAML.
+    #[serde(skip)]
+    pub start: Option<serde_saphyr::Location>,
     /// `apiVersion`.
     pub api_version: Option<Spanned<String>>,
     /// `kind`.
@@ -92,8 +177,80 @@ pub struct SpecDocument {
 pub struct PortDocument {
     /// Port name; optional.
     pub name: Option<Spanned<String>>,
-    /// Port number; checked for 1..65535 by the validator, so it is wide here.
-    pub port: Spanned<i64>,
+    /// Port number as written; checked for 1..65535 by the validator.
+    pub port: Spanned<PortNumber>,
+}
+
+/// A port number as written: any scalar, so the validator can say what is
+/// wrong with it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PortNumber {
+    /// A whole number (`80`, `0x50`), however large.
+    Integer(i128),
+    /// A number with a fraction or an exponent (`80.5`, `1e3`), or a whole
+    /// number too large even for `Integer`.
+    Decimal(f64),
+    /// Quoted text (`"80"`, `"http"`).
+    Text(String),
+    /// `true` or `false` (YAML also reads `yes`, `no`, `on`, `off` as booleans).
+    Boolean(bool),
+    /// `null`, `~` or nothing.
+    Empty,
+}
+
+impl<'de> Deserialize<'de> for PortNumber {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(PortVisitor)
+    }
+}
+
+struct PortVisitor;
+
+impl Visitor<'_> for PortVisitor {
+    type Value = PortNumber;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a port number")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(PortNumber::Boolean(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Self::Value, E> {
+        Ok(PortNumber::Integer(i128::from(value)))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Self::Value, E> {
+        Ok(PortNumber::Integer(i128::from(value)))
+    }
+
+    fn visit_i128<E>(self, value: i128) -> Result<Self::Value, E> {
+        Ok(PortNumber::Integer(value))
+    }
+
+    fn visit_u128<E>(self, value: u128) -> Result<Self::Value, E> {
+        Ok(match i128::try_from(value) {
+            Ok(value) => PortNumber::Integer(value),
+            Err(_) => PortNumber::Decimal(value as f64),
+        })
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Self::Value, E> {
+        Ok(PortNumber::Decimal(value))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(PortNumber::Text(value.to_owned()))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(PortNumber::Empty)
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(PortNumber::Empty)
+    }
 }
 
 /// One entry of `providerClusters` or `consumerClusters`.

@@ -16,6 +16,7 @@ pub mod parse;
 pub mod repo_config;
 pub mod repository;
 pub mod validate;
+pub mod yaml_error;
 
 pub use diagnostic::{Diagnostic, Location, Rule, Severity};
 pub use inventory::{ClusterInfo, Inventory, InventorySource, KubeVersion};

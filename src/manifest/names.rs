@@ -1,8 +1,9 @@
 //! Kubernetes name rules (DNS-1123 and DNS-1035 labels), with explanations.
 //!
 //! The API server only says "invalid"; these checks say what is wrong and,
-//! where a fix is obvious (uppercase letters, a look-alike Unicode letter),
-//! which name was probably meant.
+//! where a fix is obvious (uppercase letters, a look-alike Unicode letter, a
+//! zero-width or direction-control character that makes two different names
+//! look the same), which name was probably meant.
 
 /// Which label grammar applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,13 +48,17 @@ impl NameProblem {
             NameProblem::NonAscii {
                 character,
                 looks_like,
-            } => match looks_like {
-                Some(ascii) => format!(
-                    "contains {} ({}), which looks like the ASCII letter '{ascii}'",
+            } => match (invisible(*character), looks_like) {
+                (Some(what), _) => format!(
+                    "contains the invisible character {} ({what})",
+                    codepoint(*character)
+                ),
+                (None, Some(ascii)) => format!(
+                    "contains {} ({}), which looks like the ASCII character '{ascii}'",
                     codepoint(*character),
                     character.escape_debug()
                 ),
-                None => format!(
+                (None, None) => format!(
                     "contains the non-ASCII character {} ({})",
                     codepoint(*character),
                     character.escape_debug()
@@ -75,16 +80,21 @@ impl NameProblem {
     pub fn suggestion(&self, name: &str) -> Option<String> {
         match self {
             NameProblem::Uppercase { lowercase } => Some(lowercase.clone()),
-            NameProblem::NonAscii { .. } => {
-                let ascii: String = name
-                    .chars()
-                    .filter_map(|c| if c.is_ascii() { Some(c) } else { lookalike(c) })
-                    .collect();
-                (ascii != name && !ascii.is_empty()).then_some(ascii)
-            }
+            NameProblem::NonAscii { .. } => ascii_spelling(name)
+                .map(|ascii| ascii.to_ascii_lowercase())
+                .filter(|ascii| ascii != name && is_label_text(ascii)),
             _ => None,
         }
     }
+}
+
+/// Whether a suggestion is made of label characters only, so that it is
+/// worth offering.
+fn is_label_text(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn codepoint(c: char) -> String {
@@ -132,26 +142,79 @@ pub fn check_label(name: &str, kind: LabelKind, max: usize) -> Result<(), NamePr
     Ok(())
 }
 
-/// The ASCII letter a Unicode character is commonly mistaken for.
+/// The name with look-alike characters replaced by their ASCII twins and
+/// invisible characters removed; `None` if some character has no ASCII twin.
+fn ascii_spelling(name: &str) -> Option<String> {
+    name.chars()
+        .filter(|c| invisible(*c).is_none())
+        .map(|c| if c.is_ascii() { Some(c) } else { lookalike(c) })
+        .collect()
+}
+
+/// The ASCII character a Unicode character is commonly mistaken for.
 pub fn lookalike(c: char) -> Option<char> {
+    if let Some(ascii) = fullwidth(c) {
+        return Some(ascii);
+    }
     Some(match c {
-        'а' | 'α' | 'ａ' => 'a',
-        'с' | 'ϲ' | 'ｃ' => 'c',
-        'е' | 'ε' | 'ｅ' => 'e',
-        'і' | 'ι' | 'ｉ' => 'i',
+        'а' | 'α' => 'a',
+        'с' | 'ϲ' => 'c',
+        'е' | 'ε' => 'e',
+        'і' | 'ι' | 'ı' => 'i',
         'ј' => 'j',
-        'ο' | 'о' | 'ｏ' => 'o',
-        'р' | 'ρ' | 'ｐ' => 'p',
-        'ѕ' | 'ｓ' => 's',
-        'у' | 'ｙ' => 'y',
-        'х' | 'χ' | 'ｘ' => 'x',
-        'ν' => 'v',
+        'κ' => 'k',
+        'ο' | 'о' => 'o',
+        'р' | 'ρ' => 'p',
+        'ѕ' => 's',
+        'у' => 'y',
+        'х' | 'χ' => 'x',
+        'ν' | 'ѵ' => 'v',
         'ԁ' => 'd',
+        'ɡ' => 'g',
         'һ' => 'h',
         'ʟ' | 'ӏ' => 'l',
-        '０' => '0',
-        '１' => '1',
-        '‐' | '‑' | '‒' | '–' | '—' | '−' | '－' => '-',
+        'ո' => 'n',
+        'ԛ' => 'q',
+        'ս' => 'u',
+        'ԝ' => 'w',
+        '‐' | '‑' | '‒' | '–' | '—' | '−' => '-',
+        _ => return None,
+    })
+}
+
+/// The ASCII character of a fullwidth form (`ａ`, `１`, `－`), as East Asian
+/// input methods type them.
+fn fullwidth(c: char) -> Option<char> {
+    let code = u32::from(c);
+    if !(0xFF01..=0xFF5E).contains(&code) {
+        return None;
+    }
+    char::from_u32(code - 0xFEE0)
+}
+
+/// The name of a character that takes no room on screen (zero-width and
+/// direction-control characters), which makes two different names look equal.
+pub fn invisible(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{00AD}' => "soft hyphen",
+        '\u{061C}' => "Arabic letter mark",
+        '\u{180E}' => "Mongolian vowel separator",
+        '\u{200B}' => "zero width space",
+        '\u{200C}' => "zero width non-joiner",
+        '\u{200D}' => "zero width joiner",
+        '\u{200E}' => "left-to-right mark",
+        '\u{200F}' => "right-to-left mark",
+        '\u{202A}' => "left-to-right embedding",
+        '\u{202B}' => "right-to-left embedding",
+        '\u{202C}' => "pop directional formatting",
+        '\u{202D}' => "left-to-right override",
+        '\u{202E}' => "right-to-left override",
+        '\u{2060}' => "word joiner",
+        '\u{2066}' => "left-to-right isolate",
+        '\u{2067}' => "right-to-left isolate",
+        '\u{2068}' => "first strong isolate",
+        '\u{2069}' => "pop directional isolate",
+        '\u{FEFF}' => "zero width no-break space",
         _ => return None,
     })
 }
@@ -213,6 +276,35 @@ mod tests {
         let problem = check_label("clustеra", LabelKind::Dns1123, 48).unwrap_err();
         assert!(problem.describe().contains("U+0435"));
         assert_eq!(problem.suggestion("clustеra").as_deref(), Some("clustera"));
+    }
+
+    #[test]
+    fn fullwidth_letters_are_named_and_replaced() {
+        let problem = check_label("ｆoo", LabelKind::Dns1035, 63).unwrap_err();
+        assert!(
+            problem
+                .describe()
+                .contains("looks like the ASCII character 'f'")
+        );
+        assert_eq!(problem.suggestion("ｆoo").as_deref(), Some("foo"));
+    }
+
+    #[test]
+    fn invisible_characters_are_named_and_dropped() {
+        for (name, what) in [
+            ("fo\u{200d}o", "zero width joiner"),
+            ("fo\u{202e}o", "right-to-left override"),
+        ] {
+            let problem = check_label(name, LabelKind::Dns1035, 63).unwrap_err();
+            assert!(problem.describe().contains(what), "{}", problem.describe());
+            assert_eq!(problem.suggestion(name).as_deref(), Some("foo"));
+        }
+    }
+
+    #[test]
+    fn a_non_ascii_letter_without_a_twin_gets_no_suggestion() {
+        let problem = check_label("füo", LabelKind::Dns1035, 63).unwrap_err();
+        assert_eq!(problem.suggestion("füo"), None);
     }
 
     #[test]

@@ -1,22 +1,38 @@
 //! One file's bytes to typed documents, with located YAML errors.
 //!
-//! Parsing is strict (duplicate keys and unknown fields rejected, serde-saphyr's
-//! alias and size budgets on) and per document: a broken document does not
-//! hide the problems of its neighbours. Only when a document fails the strict
-//! pass is it read a second time, leniently, to tell "not a
-//! MultiClusterService" apart from "a broken MultiClusterService".
+//! Parsing is strict (duplicate keys, unknown fields and unknown YAML tags
+//! rejected) and per document: a broken document does not hide the problems
+//! of its neighbours. Only when a document fails the strict pass is it read
+//! a second time, leniently, to tell "not a MultiClusterService" apart from
+//! "a broken MultiClusterService".
+//!
+//! A configuration file is small, so the parser runs on a tight budget
+//! ([`options`]): a file over any limit is reported, never parsed to the end.
+//! Before parsing, the bytes must be UTF-8 text without NUL bytes or merge
+//! conflict markers, and hold at most [`MAX_DOCUMENTS`] documents.
 
 use std::io::Cursor;
 
-use serde_saphyr::{Error as YamlError, Options, Spanned};
+use serde_saphyr::{Budget, Error as YamlError, Options, Spanned};
 
-use super::diagnostic::{Diagnostic, Location, Rule};
-use super::document::{DocumentHead, McsDocument};
+use super::diagnostic::{Diagnostic, Location, Rule, printable};
+use super::document::{DocumentHead, DocumentShape, McsDocument};
 use super::model::{API_VERSION, KIND};
-use super::names::closest;
+pub use super::yaml_error::yaml_error;
 
 /// Files larger than this are refused before parsing.
 pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
+/// Most YAML documents one file may hold.
+pub const MAX_DOCUMENTS: usize = 1_000;
+/// Deepest nesting of lists and mappings; a MultiClusterService needs four.
+pub const MAX_DEPTH: usize = 32;
+/// Most values (scalars, lists, mappings) in one document, aliases expanded.
+pub const MAX_NODES: usize = 100_000;
+/// Most aliases (`*name`) in one document.
+pub const MAX_ALIASES: usize = 1_000;
+/// Most parser events that aliases may replay in one document: enough to
+/// share a list of clusters, far too few for an alias bomb.
+pub const MAX_ALIAS_EVENTS: usize = 10_000;
 
 /// The result of parsing one file.
 #[derive(Debug, Default)]
@@ -27,42 +43,60 @@ pub struct ParsedFile {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// The parser settings for configuration files: strict, and on a budget no
+/// real MultiClusterService comes near.
+pub fn options() -> Options {
+    let mut budget = Budget::default();
+    budget.max_reader_input_bytes = Some(MAX_FILE_BYTES);
+    budget.max_depth = MAX_DEPTH;
+    budget.flow_nesting_limit = MAX_DEPTH;
+    budget.max_nodes = MAX_NODES;
+    budget.max_events = 3 * MAX_NODES;
+    budget.max_aliases = MAX_ALIASES;
+    budget.max_anchors = MAX_ALIASES;
+    budget.max_merge_keys = MAX_ALIASES;
+    budget.max_recorded_anchor_events = MAX_ALIAS_EVENTS;
+    budget.max_recorded_anchor_bytes = MAX_FILE_BYTES;
+    budget.max_total_scalar_bytes = MAX_FILE_BYTES;
+    let mut options = Options::default();
+    options.budget = Some(budget);
+    options.alias_limits.max_total_replayed_events = MAX_ALIAS_EVENTS;
+    options.alias_limits.max_replay_stack_depth = MAX_DEPTH;
+    options.reject_unsupported_tags = true;
+    options
+}
+
 /// Parses every YAML document of `bytes`, the content of repository file `path`.
 pub fn parse_file(path: &str, bytes: &[u8]) -> ParsedFile {
     let mut parsed = ParsedFile::default();
-    if bytes.len() > MAX_FILE_BYTES {
-        parsed.diagnostics.push(too_large(path, bytes.len()));
-        return parsed;
-    }
-    let text = match std::str::from_utf8(bytes) {
+    let text = match readable_text(path, bytes) {
         Ok(text) => text,
-        Err(error) => {
-            parsed.diagnostics.push(not_utf8(path, bytes, &error));
+        Err(diagnostic) => {
+            parsed.diagnostics.push(*diagnostic);
             return parsed;
         }
     };
-    if let Some(diagnostic) = merge_conflict(path, text) {
+    if let Some(diagnostic) = merge_conflict(path, text).or_else(|| too_many_documents(path, text))
+    {
         parsed.diagnostics.push(diagnostic);
         return parsed;
     }
-    let strict = read_documents::<McsDocument>(bytes);
+    let strict = read_documents::<Spanned<McsDocument>>(bytes);
     if strict.iter().all(Result::is_ok) {
-        parsed.documents = strict.into_iter().flatten().collect();
+        parsed.documents = strict.into_iter().flatten().map(located).collect();
         return parsed;
     }
-    let heads = read_documents::<DocumentHead>(bytes);
-    let aligned = heads.len() == strict.len();
+    let shapes = read_documents::<Spanned<DocumentShape>>(bytes);
+    let aligned = shapes.len() == strict.len();
     for (index, result) in strict.into_iter().enumerate() {
         match result {
-            Ok(document) => parsed.documents.push(document),
+            Ok(document) => parsed.documents.push(located(document)),
             Err(error) => {
-                let head = heads.get(index).filter(|_| aligned);
-                let diagnostic = match head.and_then(|h| h.as_ref().ok()) {
-                    Some(head) if !is_mcs(head) => {
-                        foreign_kind(path, head.kind.as_ref(), head.api_version.as_ref())
-                    }
-                    _ => yaml_error(path, &error),
-                };
+                let shape = shapes.get(index).filter(|_| aligned);
+                let diagnostic = shape
+                    .and_then(|s| s.as_ref().ok())
+                    .and_then(|s| not_mcs(path, s))
+                    .unwrap_or_else(|| yaml_error(path, &error));
                 parsed.diagnostics.push(diagnostic);
             }
         }
@@ -70,13 +104,73 @@ pub fn parse_file(path: &str, bytes: &[u8]) -> ParsedFile {
     parsed
 }
 
+/// The bytes as text, or why they are not a configuration file's text.
+fn readable_text<'a>(path: &str, bytes: &'a [u8]) -> Result<&'a str, Box<Diagnostic>> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(Box::new(too_large(path, bytes.len())));
+    }
+    if let Some(encoding) = utf16_or_32(bytes) {
+        return Err(Box::new(wrong_encoding(path, encoding)));
+    }
+    let text =
+        std::str::from_utf8(bytes).map_err(|error| Box::new(not_utf8(path, bytes, &error)))?;
+    match text.find('\0') {
+        Some(index) => Err(Box::new(nul_byte(path, text, index))),
+        None => Ok(text),
+    }
+}
+
 fn read_documents<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Vec<Result<T, YamlError>> {
     let mut reader = Cursor::new(bytes);
-    serde_saphyr::read_with_options(&mut reader, Options::default()).collect()
+    serde_saphyr::read_with_options(&mut reader, options()).collect()
+}
+
+fn located(spanned: Spanned<McsDocument>) -> McsDocument {
+    let mut document = spanned.value;
+    document.start = Some(spanned.referenced);
+    document
+}
+
+/// The diagnostic for a document that is not a MultiClusterService at all:
+/// another kind, a list, a single value. `None` when it claims to be one.
+fn not_mcs(path: &str, shape: &Spanned<DocumentShape>) -> Option<Diagnostic> {
+    let start = spanned_location(path, &shape.referenced);
+    let what = match &shape.value {
+        DocumentShape::Mapping(head) if is_mcs(head) || is_mcs_without_kind(head) => return None,
+        DocumentShape::Mapping(head) => {
+            let mut diagnostic = foreign_kind(path, head.kind.as_ref(), head.api_version.as_ref());
+            if head.kind.is_none() {
+                diagnostic.location = Some(start);
+            }
+            return Some(diagnostic);
+        }
+        DocumentShape::List => "a list",
+        DocumentShape::Scalar => "a single value",
+    };
+    Some(
+        Diagnostic::error(
+            Rule::Schema,
+            start,
+            format!("the document is {what}, but a {KIND} is a mapping"),
+        )
+        .with_hint(format!(
+            "a document starts with `apiVersion: {API_VERSION}` and `kind: {KIND}`, then `metadata:` and `spec:`"
+        )),
+    )
 }
 
 fn is_mcs(head: &DocumentHead) -> bool {
     head.kind.as_ref().is_some_and(|k| k.value == KIND)
+}
+
+/// A document with MultiClusterService's apiVersion but no `kind` (perhaps
+/// misspelled): the strict error says more than "not a MultiClusterService".
+fn is_mcs_without_kind(head: &DocumentHead) -> bool {
+    head.kind.is_none()
+        && head
+            .api_version
+            .as_ref()
+            .is_some_and(|a| a.value == API_VERSION)
 }
 
 /// The error for a document that is not a MultiClusterService.
@@ -87,11 +181,11 @@ pub fn foreign_kind(
 ) -> Diagnostic {
     let (what, location) = match (kind, api_version) {
         (Some(kind), Some(api)) => (
-            format!("a {} ({})", kind.value, api.value),
+            format!("a {} ({})", printable(&kind.value), printable(&api.value)),
             spanned_location(path, &kind.referenced),
         ),
         (Some(kind), None) => (
-            format!("a {}", kind.value),
+            format!("a {}", printable(&kind.value)),
             spanned_location(path, &kind.referenced),
         ),
         (None, _) => ("a document without `kind`".to_owned(), Location::file(path)),
@@ -104,73 +198,6 @@ pub fn foreign_kind(
     .with_hint(format!(
         "keep only {KIND} documents here, or exclude the file in mcs-gitops.yaml: `exclude: [\"{path}\"]`"
     ))
-}
-
-/// Turns a serde-saphyr error into a diagnostic with a plain-language message.
-pub fn yaml_error(path: &str, error: &YamlError) -> Diagnostic {
-    let location = error
-        .location()
-        .map(|l| spanned_location(path, &l))
-        .unwrap_or_else(|| Location::file(path));
-    let raw = error.without_snippet().to_string();
-    let message = strip_position(&raw);
-    if let Some(key) = message.strip_prefix("duplicate mapping key: ") {
-        let key = key.split(',').next().unwrap_or(key).trim();
-        return Diagnostic::error(Rule::YamlSyntax, location, format!("duplicate key `{key}`"))
-            .with_hint(
-                "each key may appear only once in a mapping; remove or merge the repeated one",
-            );
-    }
-    if message.starts_with("unknown field") {
-        let diagnostic = Diagnostic::error(Rule::Schema, location, message.clone());
-        return match unknown_field_suggestion(&message) {
-            Some(field) => diagnostic.with_hint(format!("did you mean `{field}`?")),
-            None => diagnostic,
-        };
-    }
-    if is_schema_message(&message) {
-        return Diagnostic::error(Rule::Schema, location, message);
-    }
-    let diagnostic = Diagnostic::error(Rule::YamlSyntax, location, message.clone());
-    if message.contains("tab") {
-        diagnostic.with_hint("YAML indentation must use spaces, not tabs")
-    } else if message.contains("budget") || message.contains("limit") {
-        diagnostic.with_hint("the file exceeds the parser's safety budget (aliases, nesting or size); an MCS file needs none of that")
-    } else {
-        diagnostic
-    }
-}
-
-fn is_schema_message(message: &str) -> bool {
-    [
-        "missing field",
-        "invalid type",
-        "invalid value",
-        "expected ",
-        "invalid length",
-    ]
-    .iter()
-    .any(|prefix| message.starts_with(prefix))
-        && !message.contains("scanning")
-}
-
-fn unknown_field_suggestion(message: &str) -> Option<String> {
-    let field = message.split('`').nth(1)?;
-    let expected = message.split("expected one of ").nth(1)?;
-    let candidates: Vec<&str> = expected
-        .split(',')
-        .map(|c| c.trim().trim_matches('`'))
-        .collect();
-    closest(field, candidates.iter().copied()).map(str::to_owned)
-}
-
-/// Removes serde-saphyr's trailing " at line N, column M": the location is
-/// shown separately.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(index) => message[..index].to_owned(),
-        None => message.to_owned(),
-    }
 }
 
 /// A diagnostic location from a serde-saphyr location.
@@ -191,21 +218,59 @@ fn too_large(path: &str, size: usize) -> Diagnostic {
     .with_hint("an MCS file is a few hundred bytes; exclude generated or data files in mcs-gitops.yaml")
 }
 
-fn not_utf8(path: &str, bytes: &[u8], error: &std::str::Utf8Error) -> Diagnostic {
-    let valid = &bytes[..error.valid_up_to()];
-    let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
-    let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&valid[line_start..])
-        .chars()
-        .count()
-        + 1;
-    let offending = bytes[error.valid_up_to()];
+/// The name of a UTF-16 or UTF-32 encoding announced by a byte-order mark.
+fn utf16_or_32(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xFE, 0, 0, ..] => Some("UTF-32LE"),
+        [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32BE"),
+        [0xFF, 0xFE, ..] => Some("UTF-16LE"),
+        [0xFE, 0xFF, ..] => Some("UTF-16BE"),
+        _ => None,
+    }
+}
+
+fn wrong_encoding(path: &str, encoding: &str) -> Diagnostic {
     Diagnostic::error(
         Rule::FileUnreadable,
-        Location::at(path, to_u32(line), to_u32(column)),
+        Location::at(path, 1, 1),
+        format!(
+            "file is {encoding} text, not UTF-8: it starts with the {encoding} byte-order mark"
+        ),
+    )
+    .with_hint(format!(
+        "save the file as UTF-8, e.g. with `iconv -f {encoding} -t UTF-8`"
+    ))
+}
+
+fn not_utf8(path: &str, bytes: &[u8], error: &std::str::Utf8Error) -> Diagnostic {
+    let valid = &bytes[..error.valid_up_to()];
+    let (line, column) = line_and_column(&String::from_utf8_lossy(valid), valid.len());
+    let offending = bytes.get(error.valid_up_to()).copied().unwrap_or_default();
+    Diagnostic::error(
+        Rule::FileUnreadable,
+        Location::at(path, line, column),
         format!("file is not valid UTF-8: byte 0x{offending:02X} cannot start a character here"),
     )
     .with_hint("save the file as UTF-8")
+}
+
+fn nul_byte(path: &str, text: &str, index: usize) -> Diagnostic {
+    let (line, column) = line_and_column(text, index);
+    Diagnostic::error(
+        Rule::FileUnreadable,
+        Location::at(path, line, column),
+        "file contains a NUL byte: it is binary data (or UTF-16 without a byte-order mark), not text",
+    )
+    .with_hint("save the file as UTF-8 text, or exclude it in mcs-gitops.yaml")
+}
+
+/// The 1-based line and column (in characters) of byte `index` of `text`.
+fn line_and_column(text: &str, index: usize) -> (u32, u32) {
+    let before = text.get(..index).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (to_u32(line), to_u32(column))
 }
 
 fn merge_conflict(path: &str, text: &str) -> Option<Diagnostic> {
@@ -220,6 +285,34 @@ fn merge_conflict(path: &str, text: &str) -> Option<Diagnostic> {
         )
         .with_hint("resolve the conflict and commit the result"),
     )
+}
+
+/// Refuses a file with more than [`MAX_DOCUMENTS`] documents before
+/// parsing, since the parser's own budget counts each document separately.
+/// Every `---` or `...` line may start a document, so they are counted.
+fn too_many_documents(path: &str, text: &str) -> Option<Diagnostic> {
+    let (index, _) = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| is_document_marker(line))
+        .nth(MAX_DOCUMENTS)?;
+    Some(
+        Diagnostic::error(
+            Rule::YamlSyntax,
+            Location::at(path, to_u32(index + 1), 1).spanning(3),
+            format!("file has more than {MAX_DOCUMENTS} YAML documents"),
+        )
+        .with_hint(
+            "keep one MultiClusterService per file; a file this long is generated or hostile",
+        ),
+    )
+}
+
+fn is_document_marker(line: &str) -> bool {
+    ["---", "..."].iter().any(|marker| {
+        line.strip_prefix(marker)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r']))
+    })
 }
 
 fn to_u32(n: usize) -> u32 {

@@ -8,14 +8,19 @@ use globset::{GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::diagnostic::{Diagnostic, Location, Rule};
+use super::diagnostic::{Diagnostic, Location, Rule, printable};
 use super::inventory::{ClusterInfo, Inventory, InventorySource, KubeVersion};
 use super::names::{LabelKind, check_label};
-use super::parse::{spanned_location, yaml_error};
+use super::parse::{options, spanned_location, yaml_error};
 use super::validate::MAX_CLUSTER_NAME;
 
 /// The file name of the repository settings, at the repository root.
 pub const REPO_CONFIG_FILE: &str = "mcs-gitops.yaml";
+/// Most `exclude` patterns read; a real list has a handful, and each costs
+/// time and memory to compile.
+pub const MAX_EXCLUDES: usize = 256;
+/// Longest `exclude` pattern, in characters.
+pub const MAX_PATTERN_CHARS: usize = 256;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,16 +50,17 @@ impl RepoConfig {
     /// valid parts are kept.
     pub fn parse(bytes: &[u8]) -> (RepoConfig, Vec<Diagnostic>) {
         let mut diagnostics = Vec::new();
-        let document: RepoConfigDocument = match serde_saphyr::from_slice(bytes) {
-            Ok(Some(document)) => document,
-            Ok(None) => return (RepoConfig::default(), diagnostics),
-            Err(error) => {
-                let mut diagnostic = yaml_error(REPO_CONFIG_FILE, &error);
-                diagnostic.rule = Rule::RepoConfig;
-                diagnostics.push(diagnostic);
-                return (RepoConfig::default(), diagnostics);
-            }
-        };
+        let document: RepoConfigDocument =
+            match serde_saphyr::from_slice_with_options(bytes, options()) {
+                Ok(Some(document)) => document,
+                Ok(None) => return (RepoConfig::default(), diagnostics),
+                Err(error) => {
+                    let mut diagnostic = yaml_error(REPO_CONFIG_FILE, &error);
+                    diagnostic.rule = Rule::RepoConfig;
+                    diagnostics.push(diagnostic);
+                    return (RepoConfig::default(), diagnostics);
+                }
+            };
         let (exclude, basename_exclude) =
             build_excludes(document.exclude.unwrap_or_default(), &mut diagnostics);
         let inventory = document
@@ -88,7 +94,14 @@ fn build_excludes(
     }
     let mut full = GlobSetBuilder::new();
     let mut basename = GlobSetBuilder::new();
-    for pattern in patterns {
+    for (index, pattern) in patterns.into_iter().enumerate() {
+        if let Some(problem) = pattern_over_limits(index, &pattern) {
+            diagnostics.push(problem);
+            if index >= MAX_EXCLUDES {
+                break;
+            }
+            continue;
+        }
         let text = pattern.value.trim_start_matches("./").trim_end_matches('/');
         let anchored = text.contains('/');
         let text = if pattern.value.ends_with('/') {
@@ -112,7 +125,7 @@ fn build_excludes(
                     spanned_location(REPO_CONFIG_FILE, &pattern.referenced),
                     format!(
                         "exclude pattern `{}` is not a valid glob: {}",
-                        pattern.value,
+                        printable(&pattern.value),
                         error.kind()
                     ),
                 )
@@ -120,7 +133,44 @@ fn build_excludes(
             ),
         }
     }
-    (full.build().ok(), basename.build().ok())
+    (compiled(full, diagnostics), compiled(basename, diagnostics))
+}
+
+/// Why the `index`th exclude pattern is not compiled, if it is over a limit.
+fn pattern_over_limits(index: usize, pattern: &Spanned<String>) -> Option<Diagnostic> {
+    let location = spanned_location(REPO_CONFIG_FILE, &pattern.referenced);
+    let length = pattern.value.chars().count();
+    let message = if index >= MAX_EXCLUDES {
+        format!("more than {MAX_EXCLUDES} exclude patterns; this one and the rest are ignored")
+    } else if length > MAX_PATTERN_CHARS {
+        format!(
+            "exclude pattern `{}` is longer than {MAX_PATTERN_CHARS} characters",
+            printable(&pattern.value)
+        )
+    } else {
+        return None;
+    };
+    Some(
+        Diagnostic::error(Rule::RepoConfig, location, message)
+            .with_hint("exclude whole directories (`docs/`) or name patterns (`*.tmpl.yaml`)"),
+    )
+}
+
+fn compiled(builder: GlobSetBuilder, diagnostics: &mut Vec<Diagnostic>) -> Option<GlobSet> {
+    match builder.build() {
+        Ok(set) => Some(set),
+        Err(error) => {
+            diagnostics.push(Diagnostic::error(
+                Rule::RepoConfig,
+                config_location(),
+                format!(
+                    "the exclude patterns could not be compiled: {}",
+                    error.kind()
+                ),
+            ));
+            None
+        }
+    }
 }
 
 fn build_inventory(
@@ -135,7 +185,11 @@ fn build_inventory(
             let mut diagnostic = Diagnostic::error(
                 Rule::RepoConfig,
                 location.clone(),
-                format!("cluster name `{}` {}", name.value, problem.describe()),
+                format!(
+                    "cluster name `{}` {}",
+                    printable(&name.value),
+                    problem.describe()
+                ),
             );
             if let Some(suggestion) = problem.suggestion(&name.value) {
                 diagnostic = diagnostic.with_hint(format!("did you mean `{suggestion}`?"));
@@ -151,7 +205,7 @@ fn build_inventory(
                     spanned_location(REPO_CONFIG_FILE, &version.referenced),
                     format!(
                         "kubernetesVersion `{}` is not a Kubernetes version",
-                        version.value
+                        printable(&version.value)
                     ),
                 )
                 .with_hint("write it as the cluster reports it, e.g. `v1.30.2`"),
@@ -199,6 +253,19 @@ mod tests {
             inventory.names().collect::<Vec<_>>(),
             ["clustera", "clusterb"]
         );
+    }
+
+    #[test]
+    fn exclude_patterns_over_the_limits_are_errors_and_the_rest_still_apply() {
+        let mut yaml = format!("exclude:\n  - '{}'\n", "*".repeat(MAX_PATTERN_CHARS + 1));
+        for i in 0..=MAX_EXCLUDES {
+            yaml += &format!("  - dir{i}/\n");
+        }
+        let (config, diagnostics) = RepoConfig::parse(yaml.as_bytes());
+        assert_eq!(diagnostics.len(), 2, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].location.as_ref().unwrap().line, 2);
+        assert!(config.is_excluded("dir0/a.yaml"));
+        assert!(!config.is_excluded(&format!("dir{MAX_EXCLUDES}/a.yaml")));
     }
 
     #[test]

@@ -1,14 +1,17 @@
 //! Whole-repository rules: file selection, duplicates, inventory, tenancy.
+//!
+//! Each file contributes at most [`MAX_DIAGNOSTICS_PER_FILE`] diagnostics,
+//! so a generated or hostile file cannot bury the rest of the revision.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::diagnostic::{self, Diagnostic, Location, Rule};
+use super::diagnostic::{self, Diagnostic, Location, Rule, printable};
 use super::inventory::{Inventory, MIN_KUBERNETES};
 use super::model::{Located, MultiClusterService, ObjectKey};
 use super::names::closest;
-use super::parse::parse_file;
+use super::parse::{MAX_FILE_BYTES, parse_file};
 use super::repo_config::{REPO_CONFIG_FILE, RepoConfig};
 use super::validate::validate_document;
 
@@ -37,6 +40,12 @@ pub enum FileContent {
     TooLarge {
         /// Its size in bytes.
         size: u64,
+    },
+    /// Not a regular file (a named pipe, a socket, a device): reading it
+    /// could block forever.
+    NotAFile {
+        /// What it is, e.g. "a named pipe".
+        what: String,
     },
 }
 
@@ -95,6 +104,10 @@ impl Desired {
     }
 }
 
+/// Most diagnostics reported for one file; the rest are counted in one
+/// last diagnostic, so a hostile file cannot flood the output.
+pub const MAX_DIAGNOSTICS_PER_FILE: usize = 100;
+
 /// Whether a path is a configuration file candidate: YAML, not hidden, not
 /// the settings file.
 pub fn is_candidate(path: &str) -> bool {
@@ -104,6 +117,19 @@ pub fn is_candidate(path: &str) -> bool {
 
 fn is_hidden(path: &str) -> bool {
     path.split('/').any(|part| part.starts_with('.'))
+}
+
+/// Whether a file is read (or refused with a diagnostic). Submodules and
+/// symlinks out of the repository are refused whatever their name: either
+/// may stand for a directory of configuration that would otherwise be
+/// skipped without a word.
+fn is_reported(file: &RepoFile) -> bool {
+    let refused_whatever_the_name = matches!(
+        file.content,
+        FileContent::Submodule | FileContent::SymlinkEscape { .. }
+    ) && !is_hidden(&file.path)
+        && file.path != REPO_CONFIG_FILE;
+    is_candidate(&file.path) || refused_whatever_the_name
 }
 
 /// Reads and validates a revision's files under the operator's policy,
@@ -123,8 +149,7 @@ pub fn load_against(files: &[RepoFile], policy: &Policy, inventory: Option<&Inve
     let mut objects = Vec::new();
     let mut invalid = BTreeSet::new();
     for file in files {
-        let submodule = matches!(file.content, FileContent::Submodule) && !is_hidden(&file.path);
-        if !(is_candidate(&file.path) || submodule) || config.is_excluded(&file.path) {
+        if !is_reported(file) || config.is_excluded(&file.path) {
             continue;
         }
         desired.files_read += 1;
@@ -182,15 +207,43 @@ pub fn load_file(
         return Vec::new();
     };
     let parsed = parse_file(&file.path, bytes);
-    diagnostics.extend(parsed.diagnostics);
+    let mut found = parsed.diagnostics;
     let mut objects = Vec::new();
     for document in parsed.documents {
         let (object, problems) = validate_document(&file.path, document);
         let valid = !problems.iter().any(Diagnostic::is_error);
-        diagnostics.extend(problems);
+        found.extend(problems);
         objects.extend(object.map(|o| (o, valid)));
     }
+    diagnostics.extend(capped(found));
     objects
+}
+
+/// The first [`MAX_DIAGNOSTICS_PER_FILE`] diagnostics of a file, in order,
+/// and one more that counts the others.
+fn capped(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    if diagnostics.len() <= MAX_DIAGNOSTICS_PER_FILE {
+        return diagnostics;
+    }
+    diagnostic::sort(&mut diagnostics);
+    let hidden = diagnostics.split_off(MAX_DIAGNOSTICS_PER_FILE);
+    let Some(first) = hidden.first() else {
+        return diagnostics;
+    };
+    let location = first.location.clone().unwrap_or_else(|| Location::file(""));
+    let message = format!(
+        "{} more problems in this file are not shown; the first of them is here",
+        hidden.len()
+    );
+    let summary = if hidden.iter().any(Diagnostic::is_error) {
+        Diagnostic::error(first.rule, location, message)
+    } else {
+        Diagnostic::warning(first.rule, location, message)
+    };
+    diagnostics.push(summary.with_hint(format!(
+        "at most {MAX_DIAGNOSTICS_PER_FILE} problems are reported per file; fix these and run again"
+    )));
+    diagnostics
 }
 
 fn refused(file: &RepoFile) -> Option<Diagnostic> {
@@ -200,9 +253,12 @@ fn refused(file: &RepoFile) -> Option<Diagnostic> {
         FileContent::SymlinkEscape { target } => Diagnostic::error(
             Rule::SymlinkEscape,
             location,
-            format!("symlink to `{target}` does not lead to a file inside the repository; it was not read"),
+            format!(
+                "symlink to `{}` does not lead to a file inside the repository; it was not read",
+                printable(target)
+            ),
         )
-        .with_hint("commit the file itself instead of a link to it"),
+        .with_hint("commit the files themselves instead of a link to them"),
         FileContent::Submodule => Diagnostic::error(
             Rule::FileUnreadable,
             location,
@@ -212,9 +268,17 @@ fn refused(file: &RepoFile) -> Option<Diagnostic> {
         FileContent::TooLarge { size } => Diagnostic::error(
             Rule::FileUnreadable,
             location,
-            format!("file has {size} bytes, more than the limit for a configuration file"),
+            format!(
+                "file has {size} bytes, more than the {MAX_FILE_BYTES}-byte limit for a configuration file; it was not read"
+            ),
         )
         .with_hint("exclude generated or data files in mcs-gitops.yaml"),
+        FileContent::NotAFile { what } => Diagnostic::error(
+            Rule::FileUnreadable,
+            location,
+            format!("this is {what}, not a regular file; it was not read"),
+        )
+        .with_hint("configuration files must be regular files committed to the repository"),
     })
 }
 

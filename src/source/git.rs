@@ -1,15 +1,23 @@
 //! A revision that is a commit of a Git repository, read from its tree
 //! without a checkout.
+//!
+//! Names in a tree are bytes: they are read as UTF-8 where they can be, and
+//! control characters are escaped, so no file is skipped for its name and
+//! no name can act on the terminal it is shown on. Trees are walked with an
+//! explicit stack, so a deep tree cannot exhaust the call stack.
 
 use std::path::Path;
 
-use git2::{ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
+use git2::{ObjectType, Oid, Repository, Tree};
 
 use super::{Snapshot, SourceError, hidden, resolve_link, sorted, wanted};
+use crate::manifest::diagnostic::escaped;
 use crate::manifest::parse::MAX_FILE_BYTES;
 use crate::manifest::{FileContent, RepoFile};
 
 const SYMLINK_MODE: i32 = 0o120000;
+/// Longest symlink target read; longer ones are no path on any system.
+const MAX_LINK_TARGET_BYTES: usize = 4096;
 
 /// Reads the candidate files of revision `rev` of the repository containing
 /// `path`. When `path` is a subdirectory of the work tree, only that
@@ -88,25 +96,27 @@ struct Entry {
 
 fn read_tree(repo: &Repository, tree: &Tree<'_>) -> Result<Vec<RepoFile>, git2::Error> {
     let mut entries = Vec::new();
-    tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
-        let name = entry.name().unwrap_or_default();
-        if hidden(name) {
-            return TreeWalkResult::Skip;
+    let mut pending = vec![(String::new(), tree.clone())];
+    while let Some((dir, subtree)) = pending.pop() {
+        for entry in subtree.iter() {
+            let name = escaped(&String::from_utf8_lossy(entry.name_bytes()));
+            if hidden(&name) {
+                continue;
+            }
+            let path = format!("{dir}{name}");
+            let kind = entry.kind();
+            if kind == Some(ObjectType::Tree) {
+                pending.push((format!("{path}/"), repo.find_tree(entry.id())?));
+            } else if kind == Some(ObjectType::Commit) || wanted(&name) {
+                entries.push(Entry {
+                    path,
+                    id: entry.id(),
+                    kind,
+                    mode: entry.filemode(),
+                });
+            }
         }
-        let kind = entry.kind();
-        if kind == Some(ObjectType::Tree) {
-            return TreeWalkResult::Ok;
-        }
-        if kind == Some(ObjectType::Commit) || wanted(name) {
-            entries.push(Entry {
-                path: format!("{dir}{name}"),
-                id: entry.id(),
-                kind,
-                mode: entry.filemode(),
-            });
-        }
-        TreeWalkResult::Ok
-    })?;
+    }
     entries
         .into_iter()
         .map(|entry| read_entry(repo, tree, entry))
@@ -138,6 +148,12 @@ fn read_symlink(
     tree: &Tree<'_>,
     entry: &Entry,
 ) -> Result<FileContent, git2::Error> {
+    let (size, _) = repo.odb()?.read_header(entry.id)?;
+    if size > MAX_LINK_TARGET_BYTES {
+        return Ok(FileContent::SymlinkEscape {
+            target: format!("<{size}-byte target>"),
+        });
+    }
     let target = String::from_utf8_lossy(repo.find_blob(entry.id)?.content()).into_owned();
     let link_dir = entry.path.rsplit_once('/').map_or("", |(dir, _)| dir);
     let escape = || FileContent::SymlinkEscape {

@@ -1,9 +1,17 @@
 //! A revision that is a plain directory on disk.
+//!
+//! Only regular files are read, and never more than a configuration file
+//! can hold: a named pipe would block the read forever, and a file may grow
+//! between being measured and being read. A nested Git repository (a
+//! submodule's checkout) is refused as a whole, as it is when the same
+//! revision is read from Git.
 
-use std::fs;
+use std::fs::{self, File, FileType};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::{Snapshot, SourceError, hidden, sorted, wanted};
+use crate::manifest::diagnostic::escaped;
 use crate::manifest::parse::MAX_FILE_BYTES;
 use crate::manifest::{FileContent, RepoFile};
 
@@ -45,7 +53,7 @@ impl Walker {
                 path: dir.to_owned(),
                 source,
             })?;
-            let name = entry.file_name().to_string_lossy().into_owned();
+            let name = escaped(&entry.file_name().to_string_lossy());
             if hidden(&name) {
                 continue;
             }
@@ -61,7 +69,12 @@ impl Walker {
                     path: path.clone(),
                     source,
                 })?;
-            if file_type.is_dir() {
+            if file_type.is_dir() && is_nested_repository(&path) {
+                self.files.push(RepoFile {
+                    path: repo_path,
+                    content: FileContent::Submodule,
+                });
+            } else if file_type.is_dir() {
                 self.walk(&path, &repo_path)?;
             } else if file_type.is_symlink() {
                 self.visit_symlink(&path, repo_path, &name);
@@ -73,7 +86,8 @@ impl Walker {
     }
 
     /// Follows a symlink only if it stays inside the repository; links to
-    /// directories are not followed (they could loop).
+    /// directories are not followed (they could loop), but a link to a
+    /// directory outside is reported, since its files would go unread.
     fn visit_symlink(&mut self, path: &Path, repo_path: String, name: &str) {
         let target = fs::read_link(path)
             .map(|t| t.to_string_lossy().into_owned())
@@ -82,7 +96,7 @@ impl Walker {
         let inside = resolved.as_ref().is_some_and(|r| r.starts_with(&self.root));
         let is_dir = resolved.as_ref().is_some_and(|r| r.is_dir());
         if !inside {
-            if wanted(name) || is_dir || resolved.is_none() {
+            if wanted(name) || is_dir {
                 self.files.push(RepoFile {
                     path: repo_path,
                     content: FileContent::SymlinkEscape { target },
@@ -101,18 +115,65 @@ impl Walker {
     }
 }
 
+/// Whether a directory is the work tree of another Git repository.
+fn is_nested_repository(dir: &Path) -> bool {
+    fs::symlink_metadata(dir.join(".git")).is_ok()
+}
+
 fn read_file(path: &Path, repo_path: String) -> Result<RepoFile, SourceError> {
     let io_error = |source| SourceError::ReadDirectory {
         path: path.to_owned(),
         source,
     };
-    let size = fs::metadata(path).map_err(io_error)?.len();
-    if size > MAX_FILE_BYTES as u64 {
-        return Ok(RepoFile {
-            path: repo_path,
-            content: FileContent::TooLarge { size },
-        });
+    let metadata = fs::metadata(path).map_err(io_error)?;
+    let content = if !metadata.is_file() {
+        FileContent::NotAFile {
+            what: special_file(&metadata.file_type()).to_owned(),
+        }
+    } else if metadata.len() > MAX_FILE_BYTES as u64 {
+        FileContent::TooLarge {
+            size: metadata.len(),
+        }
+    } else {
+        read_bounded(path).map_err(io_error)?
+    };
+    Ok(RepoFile {
+        path: repo_path,
+        content,
+    })
+}
+
+/// Reads at most one byte more than a configuration file may have, so a
+/// file that grew since it was measured is still refused, not read whole.
+fn read_bounded(path: &Path) -> std::io::Result<FileContent> {
+    let mut bytes = Vec::new();
+    File::open(path)?
+        .take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(if bytes.len() > MAX_FILE_BYTES {
+        FileContent::TooLarge {
+            size: bytes.len() as u64,
+        }
+    } else {
+        FileContent::Bytes(bytes)
+    })
+}
+
+#[cfg(unix)]
+fn special_file(file_type: &FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_fifo() {
+        "a named pipe"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_block_device() || file_type.is_char_device() {
+        "a device"
+    } else {
+        "a special file"
     }
-    let bytes = fs::read(path).map_err(io_error)?;
-    Ok(RepoFile::new(repo_path, bytes))
+}
+
+#[cfg(not(unix))]
+fn special_file(_: &FileType) -> &'static str {
+    "a special file"
 }

@@ -9,7 +9,7 @@ use spec::{CheckedSpec, check_spec};
 
 use serde_saphyr::Spanned;
 
-use super::diagnostic::{Diagnostic, Location, Rule};
+use super::diagnostic::{Diagnostic, Location, Rule, printable};
 use super::document::{McsDocument, MetadataDocument};
 use super::model::{API_VERSION, KIND, MultiClusterService, ObjectKey};
 use super::names::{LabelKind, NameProblem, check_label};
@@ -105,6 +105,8 @@ pub fn validate_document(
     (object, checker.diagnostics)
 }
 
+/// The line of `apiVersion` or `kind`, whichever comes first; the start of
+/// the document when it has neither.
 fn document_origin(path: &str, document: &McsDocument) -> Location {
     let first = [
         document.api_version.as_ref().map(|s| &s.referenced),
@@ -114,6 +116,7 @@ fn document_origin(path: &str, document: &McsDocument) -> Location {
         .into_iter()
         .flatten()
         .min_by_key(|l| (l.line(), l.column()))
+        .or(document.start.as_ref())
         .map(|l| {
             let mut location = spanned_location(path, l);
             location.column = 1;
@@ -137,7 +140,10 @@ fn check_type_meta(checker: &mut Checker<'_>, document: &McsDocument, origin: &L
                 Diagnostic::error(
                     Rule::ApiVersion,
                     location,
-                    format!("apiVersion `{}` is not {API_VERSION}", api.value),
+                    format!(
+                        "apiVersion `{}` is not {API_VERSION}",
+                        printable(&api.value)
+                    ),
                 )
                 .with_hint(format!("write `apiVersion: {API_VERSION}`")),
             );
@@ -250,17 +256,13 @@ pub(super) fn name_diagnostic(
     let diagnostic = Diagnostic::error(
         rule,
         location,
-        format!(
-            "{what} `{}` {}",
-            name.value.escape_debug(),
-            problem.describe()
-        ),
+        format!("{what} `{}` {}", printable(&name.value), problem.describe()),
     );
     match (problem, problem.suggestion(&name.value)) {
         (NameProblem::Uppercase { .. }, Some(lower)) if rule == Rule::ClusterName => diagnostic
             .with_hint(format!(
                 "Karmada cluster names are lowercase (its webhook rejects `{}`): did you mean `{lower}`?",
-                name.value
+                printable(&name.value)
             )),
         (_, Some(suggestion)) => diagnostic.with_hint(format!("did you mean `{suggestion}`?")),
         (_, None) => diagnostic,

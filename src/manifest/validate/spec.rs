@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_saphyr::Spanned;
 
 use super::{Checker, MAX_CLUSTER_NAME, MAX_LABEL, name_diagnostic};
-use crate::manifest::diagnostic::{Diagnostic, Location, Rule};
-use crate::manifest::document::{ClusterDocument, PortDocument, SpecDocument};
+use crate::manifest::diagnostic::{Diagnostic, Location, Rule, printable};
+use crate::manifest::document::{ClusterDocument, PortDocument, PortNumber, SpecDocument};
 use crate::manifest::model::{DeprecatedFields, ExposureType, Located, Port};
 use crate::manifest::names::{LabelKind, check_label};
 
@@ -27,8 +27,11 @@ pub(super) fn check_spec(checker: &mut Checker<'_>, spec: &Spanned<SpecDocument>
         .as_ref()
         .map(|ports| check_ports(checker, ports))
         .unwrap_or_default();
-    if !ports.is_empty() && types == [ExposureType::CrossCluster] {
-        let location = checker.at(spec.value.ports.as_ref().expect("ports present"));
+    if let Some(written) = &spec.value.ports
+        && !ports.is_empty()
+        && types == [ExposureType::CrossCluster]
+    {
+        let location = checker.at(written);
         checker.push(
             Diagnostic::warning(
                 Rule::NoEffect,
@@ -89,7 +92,7 @@ fn check_types(checker: &mut Checker<'_>, spec: &Spanned<SpecDocument>) -> Vec<E
                     Diagnostic::error(
                         Rule::Types,
                         location,
-                        format!("unknown type `{}`", written.value),
+                        format!("unknown type `{}`", printable(&written.value)),
                     )
                     .with_hint(hint),
                 );
@@ -121,28 +124,81 @@ fn check_ports(
     let mut result = Vec::new();
     for port in &ports.value {
         let number = &port.value.port;
-        let valid_number = u16::try_from(number.value).ok().filter(|n| *n != 0);
-        if valid_number.is_none() {
-            let location = checker.at(number).spanning(number.value.to_string().len());
-            checker.push(
-                Diagnostic::error(
-                    Rule::Ports,
-                    location,
-                    format!("port {} is outside 1..65535", number.value),
-                )
-                .with_hint("use the Service port number"),
-            );
-        }
-        let name = port
-            .value
-            .name
-            .as_ref()
-            .map(|name| check_port_name(checker, name, &mut seen));
-        if let (Some(number), Some(name)) = (valid_number, name) {
+        let valid_number = match port_number(&number.value) {
+            Ok(valid) => Some(valid),
+            Err(bad) => {
+                let location = checker.at(number).spanning(bad.span);
+                checker.push(
+                    Diagnostic::error(
+                        Rule::Ports,
+                        location,
+                        format!("port {} {}", bad.shown, bad.problem),
+                    )
+                    .with_hint("use the Service port number, a whole number without quotes"),
+                );
+                None
+            }
+        };
+        let name = match &port.value.name {
+            Some(name) => check_port_name(checker, name, &mut seen),
+            None => None,
+        };
+        if let Some(number) = valid_number {
             result.push(Port { name, port: number });
         }
     }
     result
+}
+
+/// Why a written port is not a number in 1..65535.
+struct BadPort {
+    /// The port as the message shows it.
+    shown: String,
+    /// What is wrong with it.
+    problem: &'static str,
+    /// How many characters to underline (the shown text is not always the
+    /// written one: `yes` is shown as `true`).
+    span: usize,
+}
+
+/// The port as a number in 1..65535, or what is wrong with it.
+fn port_number(written: &PortNumber) -> Result<u16, BadPort> {
+    let bad = |shown: String, problem| BadPort {
+        shown,
+        problem,
+        span: 1,
+    };
+    let integer = match written {
+        PortNumber::Integer(n) => *n,
+        PortNumber::Text(text) => match text.parse::<i64>() {
+            Ok(n) => i128::from(n),
+            Err(_) => return Err(bad(format!("`{}`", printable(text)), "is not a number")),
+        },
+        PortNumber::Decimal(x) => {
+            return Err(bad(
+                format!("{x:?}"),
+                "is not a whole number between 1 and 65535",
+            ));
+        }
+        PortNumber::Boolean(b) => {
+            return Err(bad(
+                format!("`{b}`"),
+                "is a boolean (YAML reads yes, no, on and off as booleans)",
+            ));
+        }
+        PortNumber::Empty => return Err(bad("number".to_owned(), "is empty")),
+    };
+    u16::try_from(integer)
+        .ok()
+        .filter(|n| *n != 0)
+        .ok_or_else(|| {
+            let shown = integer.to_string();
+            BadPort {
+                span: shown.len(),
+                shown,
+                problem: "is outside 1..65535",
+            }
+        })
 }
 
 fn check_port_name(
@@ -161,7 +217,7 @@ fn check_port_name(
             Diagnostic::error(
                 Rule::Ports,
                 location,
-                format!("port name `{}` is used twice", name.value),
+                format!("port name `{}` is used twice", printable(&name.value)),
             )
             .with_related(first, "first used here"),
         );
@@ -177,6 +233,7 @@ fn check_clusters(
     field: &str,
 ) -> Vec<Located<String>> {
     let mut result: Vec<Located<String>> = Vec::new();
+    let mut first_listed: BTreeMap<String, Location> = BTreeMap::new();
     for entry in list.map(|l| l.value.as_slice()).unwrap_or_default() {
         let name = &entry.value.name;
         if let Err(problem) = check_label(&name.value, LabelKind::Dns1123, MAX_CLUSTER_NAME) {
@@ -191,19 +248,23 @@ fn check_clusters(
             continue;
         }
         let location = checker.at(name).spanning(name.value.chars().count());
-        if let Some(first) = result.iter().find(|c| c.value == name.value) {
-            let first = first.location.clone();
+        if let Some(first) = first_listed.get(&name.value) {
+            let first = first.clone();
             checker.push(
                 Diagnostic::error(
                     Rule::DuplicateCluster,
                     location,
-                    format!("cluster `{}` is listed twice in {field}", name.value),
+                    format!(
+                        "cluster `{}` is listed twice in {field}",
+                        printable(&name.value)
+                    ),
                 )
                 .with_related(first, "first listed here")
                 .with_hint("remove the repeated entry"),
             );
             continue;
         }
+        first_listed.insert(name.value.clone(), location.clone());
         result.push(Located {
             value: name.value.clone(),
             location,
