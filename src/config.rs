@@ -72,14 +72,23 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// Reads a secret file; an empty secret is refused (an empty webhook secret
+/// would let anyone sign requests).
 fn read_secret(flag: &'static str, path: &Path) -> Result<Secret, ConfigError> {
-    std::fs::read_to_string(path)
+    let secret = std::fs::read_to_string(path)
         .map(Secret::new)
         .map_err(|source| ConfigError::Unreadable {
             flag,
             path: path.to_owned(),
             source,
-        })
+        })?;
+    if secret.expose().trim().is_empty() {
+        return Err(ConfigError::Conflict(format!(
+            "{flag}: {} is empty",
+            path.display()
+        )));
+    }
+    Ok(secret)
 }
 
 /// Git credentials from flags.

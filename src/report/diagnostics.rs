@@ -62,13 +62,17 @@ pub fn render_diagnostic(diagnostic: &Diagnostic, sources: &Sources<'_>, color: 
     out
 }
 
+/// Widest part of a source line shown in a snippet.
+const SNIPPET_WIDTH: usize = 100;
+
 fn snippet(location: &Location, sources: &Sources<'_>, pad: &str, color: Color) -> Option<String> {
     if location.line == 0 {
         return None;
     }
     let text = sources.get(location.file.as_str())?;
     let line_text = text.lines().nth(location.line as usize - 1)?;
-    let shown: String = line_text.trim_end_matches('\r').replace('\t', " ");
+    let (shown, column) =
+        visible_window(line_text.trim_end_matches('\r'), location.column as usize);
     let mut out = String::new();
     let bar = color.dim("|");
     let _ = writeln!(out, "{pad} {bar}");
@@ -77,9 +81,9 @@ fn snippet(location: &Location, sources: &Sources<'_>, pad: &str, color: Color) 
         "{} {bar} {shown}",
         color.dim(&location.line.to_string())
     );
-    if location.column > 0 {
-        let indent = " ".repeat(location.column as usize - 1);
-        let width = (location.length.max(1)) as usize;
+    if column > 0 {
+        let indent = " ".repeat(column - 1);
+        let width = (location.length.max(1) as usize).min(SNIPPET_WIDTH);
         let _ = writeln!(
             out,
             "{pad} {bar} {indent}{}",
@@ -87,6 +91,43 @@ fn snippet(location: &Location, sources: &Sources<'_>, pad: &str, color: Color) 
         );
     }
     Some(out)
+}
+
+/// The part of a line around `column` that is safe to print: control and
+/// direction characters are escaped (they could rewrite the terminal or
+/// reorder what a reviewer sees), long lines are cropped around the column.
+/// Returns the text and the column within it.
+fn visible_window(line: &str, column: usize) -> (String, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    let start = if chars.len() <= SNIPPET_WIDTH {
+        0
+    } else {
+        column.saturating_sub(SNIPPET_WIDTH / 2).min(chars.len())
+    };
+    let end = (start + SNIPPET_WIDTH).min(chars.len());
+    let mut shown = String::new();
+    let mut new_column = 0;
+    if start > 0 {
+        shown.push('…');
+    }
+    for (index, c) in chars[start..end].iter().enumerate() {
+        if start + index + 1 == column {
+            new_column = shown.chars().count() + 1;
+        }
+        match c {
+            '\t' => shown.push(' '),
+            c if c.is_control() || is_invisible(*c) => shown.extend(c.escape_unicode()),
+            c => shown.push(*c),
+        }
+    }
+    if end < chars.len() {
+        shown.push('…');
+    }
+    (shown, if column == 0 { 0 } else { new_column.max(1) })
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// Renders every diagnostic and a summary line.
@@ -236,5 +277,28 @@ pub fn to_json<'a>(desired: &'a Desired, revision: Option<&'a str>) -> ValidateJ
             .iter()
             .map(DiagnosticJson::new)
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::visible_window;
+
+    #[test]
+    fn control_and_direction_characters_are_escaped() {
+        let (shown, column) = visible_window("name: a\u{1b}[31mb\u{202e}c", 7);
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\u{202e}'),
+            "{shown:?}"
+        );
+        assert_eq!(column, 7);
+    }
+
+    #[test]
+    fn long_lines_are_cropped_around_the_column() {
+        let line = format!("{}X{}", "a".repeat(5000), "b".repeat(5000));
+        let (shown, column) = visible_window(&line, 5001);
+        assert!(shown.chars().count() <= 102);
+        assert_eq!(shown.chars().nth(column - 1), Some('X'));
     }
 }
