@@ -346,3 +346,47 @@ fn with_signature_verification_an_unsigned_revision_is_refused_and_the_signed_on
     );
     assert!(daemon.metric("mcs_gitops_reconciles_total", "refused") >= 1.0);
 }
+
+#[test]
+fn a_revision_that_changes_one_file_of_many_reads_and_parses_one_file() {
+    let sandbox = sandbox();
+    let ns = sandbox.namespace_now("incremental");
+    let services: String = (0..40)
+        .map(|i| format!("apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\n  namespace: {ns}\nspec:\n  ports: [{{port: 80}}]\n---\n"))
+        .collect();
+    sandbox.apply_yaml(&services);
+    let server = git_daemon();
+    let url = server.repository("config");
+    let work = WorkTree::new(&server, "config");
+    let mcs = |i: usize| {
+        Mcs::new(&ns, &format!("svc-{i}"))
+            .providers(&["clusterb"])
+            .consumers(&["clustera"])
+    };
+    for i in 0..40 {
+        work.write(&format!("svc-{i}.yaml"), &mcs(i).yaml());
+    }
+    work.commit_and_push("forty services");
+    let daemon = Daemon::start(sandbox, &url, &unique("incremental"), &[]);
+    daemon.wait_for("the first apply", Duration::from_secs(60), || {
+        sandbox.mcs_count(&ns) == 40
+    });
+    assert!(
+        daemon.logs().contains("files=40 parsed=40"),
+        "{}",
+        daemon.logs()
+    );
+
+    work.write(
+        "svc-7.yaml",
+        &mcs(7).consumers(&["clustera", "clusterc"]).yaml(),
+    );
+    work.commit_and_push("svc-7: add clusterc");
+    daemon.wait_for("the change applied", Duration::from_secs(60), || {
+        consumers(&sandbox.mcs(&ns, "svc-7").unwrap()) == 2
+    });
+    assert!(
+        daemon.logs().contains("files=40 parsed=1"),
+        "only the changed file is parsed again"
+    );
+}

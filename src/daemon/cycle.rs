@@ -6,6 +6,7 @@
 //! that fails validation applies nothing; the last good revision stays in
 //! place and is what the object reports describe.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,10 +19,10 @@ use super::status::StatusWriter;
 use super::triggers::OwnWrites;
 use crate::federation::cache::LiveCache;
 use crate::federation::{Federation, FederationError, Retry};
-use crate::manifest::{Desired, Inventory, RepoFile};
+use crate::manifest::{Desired, Inventory, ParseCache, RepoFile};
 use crate::plan::LiveState;
 use crate::plan::checks::live_inventory;
-use crate::reconcile::{Depth, Settings, load, plan_loaded};
+use crate::reconcile::{Depth, Settings, plan_loaded};
 use crate::source::mirror::{Origin, RemoteError};
 use crate::source::signature::{Untrusted, verify_range};
 use crate::source::trust::TrustedKeys;
@@ -104,6 +105,7 @@ pub struct Reconciler {
     pub(super) last_good: Option<LastGood>,
     last_verified: Option<Oid>,
     loaded: Option<Loaded>,
+    parse_cache: ParseCache,
 }
 
 impl Reconciler {
@@ -131,6 +133,7 @@ impl Reconciler {
             last_good: None,
             last_verified: None,
             loaded: None,
+            parse_cache: ParseCache::new(),
         }
     }
 
@@ -273,8 +276,16 @@ impl Reconciler {
         {
             return Ok((loaded.desired.clone(), loaded.summary.clone()));
         }
-        let (files, summary) = self.read_revision(head).await?;
-        let desired = Arc::new(load(&files, &self.settings, live));
+        let (files, summary) = self.read_revision(head, self.parse_cache.known()).await?;
+        let desired = self
+            .parse_cache
+            .load(&files, &self.settings.policy, Some(&inventory));
+        tracing::debug!(
+            files = files.len(),
+            parsed = self.parse_cache.last_parsed,
+            "revision read"
+        );
+        let desired = Arc::new(desired);
         self.loaded = Some(Loaded {
             revision: head,
             inventory,
@@ -302,7 +313,12 @@ impl Reconciler {
         Ok(())
     }
 
-    async fn read_revision(&self, head: Oid) -> Result<(Vec<RepoFile>, String), String> {
+    /// Reads `head`'s files, except those whose blob is in `known`.
+    async fn read_revision(
+        &self,
+        head: Oid,
+        known: HashMap<String, String>,
+    ) -> Result<(Vec<RepoFile>, String), String> {
         let origin = self.origin.clone();
         let subdir = self.config.subdir.clone();
         blocking(move || {
@@ -314,8 +330,13 @@ impl Reconciler {
                     String::from_utf8_lossy(c.summary_bytes().unwrap_or_default()).into_owned()
                 })
                 .map_err(|e| e.message().to_owned())?;
-            let snapshot = crate::source::git::read_commit_tree(repo, &head.to_string(), &subdir)
-                .map_err(|e| e.to_string())?;
+            let snapshot = crate::source::git::read_commit_tree_except(
+                repo,
+                &head.to_string(),
+                &subdir,
+                &known,
+            )
+            .map_err(|e| e.to_string())?;
             Ok((snapshot.files, summary))
         })
         .await

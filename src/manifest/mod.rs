@@ -7,6 +7,7 @@
 //! result is a [`Desired`] state: the objects that passed, and every
 //! [`Diagnostic`] of the revision.
 
+pub mod cache;
 pub mod diagnostic;
 pub mod document;
 pub mod inventory;
@@ -18,6 +19,7 @@ pub mod repository;
 pub mod validate;
 pub mod yaml_error;
 
+pub use cache::ParseCache;
 pub use diagnostic::{Diagnostic, Location, Rule, Severity};
 pub use inventory::{ClusterInfo, Inventory, InventorySource, KubeVersion};
 pub use model::{ExposureType, MultiClusterService, ObjectKey, Port};

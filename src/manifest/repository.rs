@@ -22,6 +22,9 @@ pub struct RepoFile {
     pub path: String,
     /// What could be read.
     pub content: FileContent,
+    /// The content's identity when the source knows it (a Git blob id):
+    /// the same path and id mean the same content.
+    pub id: Option<String>,
 }
 
 /// The content of a repository file, or why it was not read.
@@ -47,6 +50,9 @@ pub enum FileContent {
         /// What it is, e.g. "a named pipe".
         what: String,
     },
+    /// Not read, because a [`ParseCache`](super::cache::ParseCache) already
+    /// holds the results for this path and id.
+    Unchanged,
 }
 
 impl RepoFile {
@@ -55,6 +61,7 @@ impl RepoFile {
         RepoFile {
             path: path.into(),
             content: FileContent::Bytes(bytes.into()),
+            id: None,
         }
     }
 }
@@ -141,6 +148,17 @@ pub fn load(files: &[RepoFile], policy: &Policy) -> Desired {
 /// Like [`load`], but checks clusters against `inventory` (the live
 /// federation's) instead of the repository's own list.
 pub fn load_against(files: &[RepoFile], policy: &Policy, inventory: Option<&Inventory>) -> Desired {
+    load_with(files, policy, inventory, load_file)
+}
+
+/// Loads a revision, reading each file through `per_file` (which parses it,
+/// or finds it in a cache).
+pub fn load_with(
+    files: &[RepoFile],
+    policy: &Policy,
+    inventory: Option<&Inventory>,
+    mut per_file: impl FnMut(&RepoFile, &mut Vec<Diagnostic>) -> Vec<(MultiClusterService, bool)>,
+) -> Desired {
     let mut desired = Desired::default();
     let mut config = read_config(files, &mut desired.diagnostics);
     if let Some(inventory) = inventory {
@@ -153,7 +171,7 @@ pub fn load_against(files: &[RepoFile], policy: &Policy, inventory: Option<&Inve
             continue;
         }
         desired.files_read += 1;
-        for (object, valid) in load_file(file, &mut desired.diagnostics) {
+        for (object, valid) in per_file(file, &mut desired.diagnostics) {
             if !valid {
                 invalid.insert(object.origin.clone());
             }
@@ -279,6 +297,12 @@ fn refused(file: &RepoFile) -> Option<Diagnostic> {
             format!("this is {what}, not a regular file; it was not read"),
         )
         .with_hint("configuration files must be regular files committed to the repository"),
+        FileContent::Unchanged => Diagnostic::error(
+            Rule::FileUnreadable,
+            location,
+            "the file was not read because it was cached, but the cache no longer holds it",
+        )
+        .with_hint("this is a bug in mcs-gitops: please report it; the next full run reads everything again"),
     })
 }
 

@@ -6,6 +6,7 @@
 //! no name can act on the terminal it is shown on. Trees are walked with an
 //! explicit stack, so a deep tree cannot exhaust the call stack.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use git2::{ObjectType, Oid, Repository, Tree};
@@ -13,7 +14,7 @@ use git2::{ObjectType, Oid, Repository, Tree};
 use super::{Snapshot, SourceError, hidden, resolve_link, sorted, wanted};
 use crate::manifest::diagnostic::escaped;
 use crate::manifest::parse::MAX_FILE_BYTES;
-use crate::manifest::{FileContent, RepoFile};
+use crate::manifest::{FileContent, REPO_CONFIG_FILE, RepoFile};
 
 const SYMLINK_MODE: i32 = 0o120000;
 /// Longest symlink target read; longer ones are no path on any system.
@@ -36,6 +37,17 @@ pub fn read_commit_tree(
     repo: &Repository,
     rev: &str,
     subdir: &str,
+) -> Result<Snapshot, SourceError> {
+    read_commit_tree_except(repo, rev, subdir, &HashMap::new())
+}
+
+/// Like [`read_commit_tree`], but files whose path and blob id are in
+/// `known` are not read: they come back as [`FileContent::Unchanged`].
+pub fn read_commit_tree_except(
+    repo: &Repository,
+    rev: &str,
+    subdir: &str,
+    known: &HashMap<String, String>,
 ) -> Result<Snapshot, SourceError> {
     let resolve = |source| SourceError::ResolveRevision {
         rev: rev.to_owned(),
@@ -62,7 +74,7 @@ pub fn read_commit_tree(
             .and_then(|o| o.peel_to_tree())
             .map_err(|_| missing())?;
     }
-    let files = read_tree(repo, &tree).map_err(read)?;
+    let files = read_tree(repo, &tree, known).map_err(read)?;
     Ok(Snapshot {
         revision: Some(id),
         files: sorted(files),
@@ -94,7 +106,11 @@ struct Entry {
     mode: i32,
 }
 
-fn read_tree(repo: &Repository, tree: &Tree<'_>) -> Result<Vec<RepoFile>, git2::Error> {
+fn read_tree(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    known: &HashMap<String, String>,
+) -> Result<Vec<RepoFile>, git2::Error> {
     let mut entries = Vec::new();
     let mut pending = vec![(String::new(), tree.clone())];
     while let Some((dir, subtree)) = pending.pop() {
@@ -119,12 +135,23 @@ fn read_tree(repo: &Repository, tree: &Tree<'_>) -> Result<Vec<RepoFile>, git2::
     }
     entries
         .into_iter()
-        .map(|entry| read_entry(repo, tree, entry))
+        .map(|entry| read_entry(repo, tree, entry, known))
         .collect()
 }
 
-fn read_entry(repo: &Repository, tree: &Tree<'_>, entry: Entry) -> Result<RepoFile, git2::Error> {
+fn read_entry(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    entry: Entry,
+    known: &HashMap<String, String>,
+) -> Result<RepoFile, git2::Error> {
+    let id = entry.id.to_string();
+    let unchanged = entry.mode != SYMLINK_MODE
+        && entry.kind == Some(ObjectType::Blob)
+        && entry.path != REPO_CONFIG_FILE
+        && known.get(&entry.path) == Some(&id);
     let content = match entry.kind {
+        _ if unchanged => FileContent::Unchanged,
         Some(ObjectType::Commit) => FileContent::Submodule,
         _ if entry.mode == SYMLINK_MODE => read_symlink(repo, tree, &entry)?,
         _ => read_blob(repo, entry.id)?,
@@ -132,6 +159,7 @@ fn read_entry(repo: &Repository, tree: &Tree<'_>, entry: Entry) -> Result<RepoFi
     Ok(RepoFile {
         path: entry.path,
         content,
+        id: (entry.mode != SYMLINK_MODE).then_some(id),
     })
 }
 

@@ -73,6 +73,7 @@ impl Walker {
                 self.files.push(RepoFile {
                     path: repo_path,
                     content: FileContent::Submodule,
+                    id: None,
                 });
             } else if file_type.is_dir() {
                 self.walk(&path, &repo_path)?;
@@ -100,6 +101,7 @@ impl Walker {
                 self.files.push(RepoFile {
                     path: repo_path,
                     content: FileContent::SymlinkEscape { target },
+                    id: None,
                 });
             }
             return;
@@ -140,6 +142,7 @@ fn read_file(path: &Path, repo_path: String) -> Result<RepoFile, SourceError> {
     Ok(RepoFile {
         path: repo_path,
         content,
+        id: None,
     })
 }
 
