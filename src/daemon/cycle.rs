@@ -25,6 +25,7 @@ use crate::plan::checks::live_inventory;
 use crate::reconcile::{Depth, Settings, plan_loaded};
 use crate::source::mirror::{Origin, RemoteError};
 use crate::source::signature::{Untrusted, verify_range};
+use crate::source::status::StatusFiles;
 use crate::source::trust::TrustedKeys;
 
 /// Whether the daemon writes to the federation.
@@ -106,6 +107,8 @@ pub struct Reconciler {
     last_verified: Option<Oid>,
     loaded: Option<Loaded>,
     parse_cache: ParseCache,
+    /// The last report pushed: an identical one is not committed again.
+    pub(super) published: Mutex<Option<StatusFiles>>,
 }
 
 impl Reconciler {
@@ -134,6 +137,7 @@ impl Reconciler {
             last_verified: None,
             loaded: None,
             parse_cache: ParseCache::new(),
+            published: Mutex::new(None),
         }
     }
 

@@ -195,9 +195,16 @@ impl Reconciler {
             return;
         }
         let files = crate::report::status::build(input);
+        if self.published.lock().expect("published lock").as_ref() == Some(&files) {
+            return;
+        }
         let message = commit_message(input);
-        if let Err(error) = publish(self.origin.clone(), writer, files, message).await {
-            tracing::warn!(%error, "status report not pushed; the next run retries");
+        match publish(self.origin.clone(), writer, files.clone(), message).await {
+            Ok(_) => *self.published.lock().expect("published lock") = Some(files),
+            Err(error) => {
+                *self.published.lock().expect("published lock") = None;
+                tracing::warn!(%error, "status report not pushed; the next run retries");
+            }
         }
     }
 }
