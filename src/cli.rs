@@ -225,7 +225,7 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub force_conflicts: bool,
     /// Requests in flight at once.
-    #[arg(long, default_value_t = 16, value_name = "N")]
+    #[arg(long, default_value_t = 32, value_name = "N")]
     pub concurrency: usize,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ApplyFormat::Text)]
@@ -359,7 +359,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub force_conflicts: bool,
     /// API requests in flight at once.
-    #[arg(long, default_value_t = 16, value_name = "N")]
+    #[arg(long, default_value_t = 32, value_name = "N")]
     pub concurrency: usize,
     /// The federation.
     #[command(flatten)]

@@ -6,7 +6,7 @@
 //! any error is never partly applied. `plan`, `apply --dry-run`, `review` and
 //! the daemon all run this same code and differ only in where they stop.
 
-use crate::federation::{ApplyOptions, ApplyReport, Federation, FederationError, Scope};
+use crate::federation::{ApplyOptions, ApplyReport, Federation, FederationError, Reading, Scope};
 use crate::manifest::{self, Desired, Policy, RepoFile};
 use crate::plan::checks::live_inventory;
 use crate::plan::{ChangeOptions, LiveState, Plan};
@@ -51,8 +51,9 @@ pub async fn plan(
     revision: Option<&str>,
     settings: &Settings,
     depth: Depth,
+    reading: Reading,
 ) -> Result<Planned, FederationError> {
-    let live = federation.snapshot(&settings.scope).await?;
+    let live = federation.read(&settings.scope, reading).await?;
     Ok(plan_against(federation, files, revision, settings, depth, live).await)
 }
 

@@ -4,6 +4,7 @@ use super::validate::sources;
 use super::{Outcome, color_for_stdout, federation, read_source, settings};
 use crate::cli::{ApplyArgs, ApplyFormat, ColorWhen};
 use crate::federation::ApplyOptions;
+use crate::federation::Reading;
 use crate::reconcile::{self, Depth};
 use crate::report::diagnostics::render_diagnostic;
 use crate::report::{apply, plan_json};
@@ -33,6 +34,10 @@ pub async fn run(args: &ApplyArgs, color: ColorWhen) -> Outcome {
         revision,
         &settings,
         Depth::Classify,
+        match args.output {
+            ApplyFormat::Json => Reading::Placement,
+            ApplyFormat::Text => Reading::Objects,
+        },
     )
     .await
     {

@@ -4,6 +4,7 @@ use super::validate::sources;
 use super::{Outcome, color_for_stdout, federation, read_source, settings};
 use crate::cli::{ColorWhen, PlanArgs, PlanFormat};
 use crate::federation::ApplyOptions;
+use crate::federation::Reading;
 use crate::reconcile::{self, Depth};
 use crate::report::{plan_json, plan_markdown, plan_text};
 
@@ -32,6 +33,7 @@ pub async fn run(args: &PlanArgs, color: ColorWhen) -> Outcome {
         revision,
         &settings,
         Depth::ServerDiff,
+        Reading::Placement,
     )
     .await
     {

@@ -12,6 +12,7 @@ use super::validate::sources;
 use super::{Outcome, color_for_stdout, federation, policy, settings};
 use crate::cli::{ChangeArgs, ColorWhen, FederationArgs, ReviewArgs, ReviewFormat};
 use crate::federation::ApplyOptions;
+use crate::federation::Reading;
 use crate::manifest;
 use crate::plan::PruneGuard;
 use crate::plan::ownership::DEFAULT_INSTANCE;
@@ -95,6 +96,7 @@ async fn plan_live(args: &ReviewArgs, head: &Snapshot) -> Option<Planned> {
         revision,
         &settings,
         Depth::ServerDiff,
+        Reading::Placement,
     )
     .await
     {

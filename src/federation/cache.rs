@@ -302,6 +302,7 @@ impl LiveCache {
             bindings: store.bindings.values().cloned().collect(),
             works: store.works.values().cloned().collect(),
             events: store.events.values().cloned().collect(),
+            objects_only: false,
         };
         state
             .works

@@ -12,7 +12,7 @@ pub mod snapshot;
 pub mod write;
 
 pub use client::{ConnectOptions, connect};
-pub use snapshot::Scope;
+pub use snapshot::{Reading, Scope};
 pub use write::{ApplyOptions, ApplyReport, ObjectOutcome, ObjectResult};
 
 use kube::Client;

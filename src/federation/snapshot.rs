@@ -17,6 +17,15 @@ use crate::plan::live::{
     LiveBinding, LiveCluster, LiveEvent, LiveObject, LiveState, LiveWork, WORK_MCS_NAME_LABEL,
 };
 
+/// How much of the live state to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reading {
+    /// Clusters, MultiClusterServices and Services: enough to apply.
+    Objects,
+    /// Also bindings, Works and Events: enough to report placement.
+    Placement,
+}
+
 /// Which namespaces to read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Scope {
@@ -39,6 +48,20 @@ impl Scope {
 impl Federation {
     /// Reads clusters, MCS objects, Services, bindings, Works and Events.
     pub async fn snapshot(&self, scope: &Scope) -> Result<LiveState, FederationError> {
+        self.read(scope, Reading::Placement).await
+    }
+
+    /// Reads what `reading` asks for: placement (bindings, Works, Events)
+    /// is by far the largest part of a federation's state, and applying
+    /// does not need it.
+    pub async fn read(
+        &self,
+        scope: &Scope,
+        reading: Reading,
+    ) -> Result<LiveState, FederationError> {
+        if reading == Reading::Objects {
+            return self.objects_only(scope).await;
+        }
         let all = ListParams::default();
         let works = ListParams::default().labels(WORK_MCS_NAME_LABEL);
         let events = ListParams::default().fields("involvedObject.kind=MultiClusterService");
@@ -81,6 +104,30 @@ impl Federation {
             .sort_by(|a, b| (&a.mcs, &a.cluster, &a.name).cmp(&(&b.mcs, &b.cluster, &b.name)));
         state.events.sort_by(|a, b| a.last_seen.cmp(&b.last_seen));
         Ok(state)
+    }
+
+    async fn objects_only(&self, scope: &Scope) -> Result<LiveState, FederationError> {
+        let all = ListParams::default();
+        let (clusters, objects, services) = tokio::try_join!(
+            self.list(&CLUSTER, &Scope::AllNamespaces, &all),
+            self.list(&MULTI_CLUSTER_SERVICE, scope, &all),
+            self.service_keys(scope),
+        )?;
+        Ok(LiveState {
+            clusters: clusters
+                .iter()
+                .filter_map(LiveCluster::from_object)
+                .map(|c| (c.name.clone(), c))
+                .collect(),
+            objects: objects
+                .into_iter()
+                .filter_map(|o| LiveObject::from_object(o, &self.instance))
+                .map(|o| (o.key.clone(), o))
+                .collect(),
+            services,
+            objects_only: true,
+            ..LiveState::default()
+        })
     }
 
     async fn list(

@@ -29,7 +29,7 @@ impl Default for ApplyOptions {
     fn default() -> Self {
         ApplyOptions {
             force_conflicts: false,
-            concurrency: 16,
+            concurrency: 32,
             dry_run: false,
         }
     }

@@ -1,11 +1,11 @@
 //! Desired versus live placement of each MCS: where its Service is
 //! delivered, and which provider's endpoints reach which consumer.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use super::live::{Condition, LiveEvent, LiveState, WorkRole};
+use super::live::{Condition, LiveEvent, LiveState, LiveWork, WorkRole};
 use super::placement::{Placement, SliceFlow, resolve};
 use crate::manifest::{MultiClusterService, ObjectKey};
 
@@ -88,18 +88,28 @@ pub struct PlacementStatus {
 pub fn placement_status(
     mcs: &MultiClusterService,
     live: &LiveState,
+    index: &LiveIndex<'_>,
     change_pending: bool,
 ) -> PlacementStatus {
     let clusters = live.cluster_names();
     let desired = resolve(mcs, Some(&clusters));
     let object = live.objects.get(&mcs.key);
     let conditions = object.map(|o| o.conditions.clone()).unwrap_or_default();
-    let warnings: Vec<LiveEvent> = live
+    let warnings: Vec<LiveEvent> = index
         .events_of(&mcs.key)
+        .iter()
         .filter(|e| e.kind == "Warning")
-        .cloned()
+        .map(|e| (*e).clone())
         .collect();
-    let flows = flow_statuses(mcs, &desired, live, change_pending, &conditions, &warnings);
+    let works = index.works_of(&mcs.key);
+    let context = FlowContext {
+        live,
+        works,
+        change_pending,
+        conditions: &conditions,
+        warnings: &warnings,
+    };
+    let flows = flow_statuses(&desired, &context);
     PlacementStatus {
         key: mcs.key.clone(),
         delivery: delivery_statuses(&mcs.key, &desired, live),
@@ -135,9 +145,9 @@ struct LiveFlow {
     message: Option<String>,
 }
 
-fn live_flows(key: &ObjectKey, live: &LiveState) -> BTreeMap<SliceFlow, LiveFlow> {
+fn live_flows(works: &[&LiveWork]) -> BTreeMap<SliceFlow, LiveFlow> {
     let mut flows: BTreeMap<SliceFlow, LiveFlow> = BTreeMap::new();
-    for work in live.works_of(key) {
+    for work in works {
         let WorkRole::Dispatched {
             provider,
             endpoints,
@@ -163,15 +173,18 @@ fn live_flows(key: &ObjectKey, live: &LiveState) -> BTreeMap<SliceFlow, LiveFlow
     flows
 }
 
-fn flow_statuses(
-    mcs: &MultiClusterService,
-    desired: &Placement,
-    live: &LiveState,
+/// What every flow of one MCS is judged against.
+struct FlowContext<'a> {
+    live: &'a LiveState,
+    works: &'a [&'a LiveWork],
     change_pending: bool,
-    conditions: &[Condition],
-    warnings: &[LiveEvent],
-) -> Vec<FlowStatus> {
-    let mut present = live_flows(&mcs.key, live);
+    conditions: &'a [Condition],
+    warnings: &'a [LiveEvent],
+}
+
+fn flow_statuses(desired: &Placement, context: &FlowContext<'_>) -> Vec<FlowStatus> {
+    let (live, change_pending, warnings) = (context.live, context.change_pending, context.warnings);
+    let mut present = live_flows(context.works);
     let mut rows = Vec::new();
     for flow in &desired.flows {
         let found = present.remove(flow);
@@ -195,7 +208,7 @@ fn flow_statuses(
                     Some(reason),
                 )
             }
-            None => absent(flow, mcs, live, change_pending, conditions, warnings),
+            None => absent(flow, context),
         };
         rows.push(row);
     }
@@ -253,19 +266,13 @@ fn cluster_not_ready(flow: &SliceFlow, live: &LiveState, warnings: &[LiveEvent])
     Some(format!("{role} {cluster} is not Ready ({why}){event}"))
 }
 
-fn absent(
-    flow: &SliceFlow,
-    mcs: &MultiClusterService,
-    live: &LiveState,
-    change_pending: bool,
-    conditions: &[Condition],
-    warnings: &[LiveEvent],
-) -> FlowStatus {
+fn absent(flow: &SliceFlow, context: &FlowContext<'_>) -> FlowStatus {
+    let (conditions, warnings) = (context.conditions, context.warnings);
     let pending = |reason: String| status(flow, FlowState::Pending, None, Some(reason));
-    if change_pending {
+    if context.change_pending {
         return pending("waiting for the MultiClusterService to be applied".to_owned());
     }
-    if conditions.is_empty() && live.works_of(&mcs.key).next().is_none() {
+    if conditions.is_empty() && context.works.is_empty() {
         return pending(
             "Karmada has not processed this MultiClusterService (no status, no Works): is karmada-controller-manager running with --feature-gates=MultiClusterService=true?"
                 .to_owned(),
@@ -279,8 +286,9 @@ fn absent(
             .unwrap_or_default();
         return pending(format!("{} is False: {detail}", failed.kind));
     }
-    let collected = live
-        .works_of(&mcs.key)
+    let collected = context
+        .works
+        .iter()
         .any(|w| w.cluster == flow.provider && matches!(w.role, WorkRole::Collected { .. }));
     if !collected {
         return pending(format!(
@@ -294,4 +302,36 @@ fn absent(
         .find(|e| e.message.contains(&flow.provider) || e.message.contains(&flow.consumer))
         .map(|e| format!("{}: {}", e.reason, e.message));
     status(flow, FlowState::Missing, None, reason)
+}
+
+/// Works and Events grouped by MCS, built once per plan so that each MCS
+/// finds its own in constant time instead of scanning them all.
+#[derive(Debug, Default)]
+pub struct LiveIndex<'a> {
+    works: HashMap<&'a ObjectKey, Vec<&'a LiveWork>>,
+    events: HashMap<&'a ObjectKey, Vec<&'a LiveEvent>>,
+}
+
+impl<'a> LiveIndex<'a> {
+    /// Groups the live state's Works and Events.
+    pub fn new(live: &'a LiveState) -> Self {
+        let mut index = LiveIndex::default();
+        for work in &live.works {
+            index.works.entry(&work.mcs).or_default().push(work);
+        }
+        for event in &live.events {
+            index.events.entry(&event.mcs).or_default().push(event);
+        }
+        index
+    }
+
+    /// The Works of one MCS.
+    pub fn works_of(&self, key: &ObjectKey) -> &[&'a LiveWork] {
+        self.works.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// The Events of one MCS, oldest first.
+    pub fn events_of(&self, key: &ObjectKey) -> &[&'a LiveEvent] {
+        self.events.get(key).map_or(&[], Vec::as_slice)
+    }
 }

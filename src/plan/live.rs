@@ -464,6 +464,10 @@ pub struct LiveState {
     pub works: Vec<LiveWork>,
     /// Events about MultiClusterServices, oldest first.
     pub events: Vec<LiveEvent>,
+    /// Whether placement (bindings, Works, Events) was left unread: then
+    /// a plan says nothing about placement.
+    #[serde(skip)]
+    pub objects_only: bool,
 }
 
 impl LiveState {

@@ -69,16 +69,21 @@ impl Plan {
         let mut diagnostics = desired.diagnostics.clone();
         diagnostics.extend(checks::live_checks(&desired.objects, live));
         manifest::diagnostic::sort(&mut diagnostics);
-        let placements = desired
-            .objects
+        let index = flows::LiveIndex::new(live);
+        let pending: std::collections::HashSet<&ObjectKey> = changes
             .iter()
-            .map(|mcs| {
-                let pending = changes
-                    .iter()
-                    .any(|c| c.key == mcs.key && c.action.writes());
-                flows::placement_status(mcs, live, pending)
-            })
+            .filter(|c| c.action.writes())
+            .map(|c| &c.key)
             .collect();
+        let placements = if live.objects_only {
+            Vec::new()
+        } else {
+            desired
+                .objects
+                .iter()
+                .map(|mcs| flows::placement_status(mcs, live, &index, pending.contains(&mcs.key)))
+                .collect()
+        };
         Plan {
             revision: options.revision.clone(),
             changes,
@@ -127,7 +132,8 @@ impl Plan {
         key: &ObjectKey,
         outcome: Result<serde_json::Value, Blocker>,
     ) {
-        if let Some(change) = self.changes.iter_mut().find(|c| &c.key == key) {
+        let found = self.changes.binary_search_by(|c| c.key.cmp(key));
+        if let Some(change) = found.ok().map(|i| &mut self.changes[i]) {
             match outcome {
                 Ok(view) => change.server_view = Some(view),
                 Err(blocker) => change.blocked = Some(blocker),

@@ -5,7 +5,7 @@
 //! server recorded, so an unchanged federation yields byte-identical reports
 //! and no commit.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -14,7 +14,7 @@ use crate::federation::{ApplyReport, ObjectOutcome};
 use crate::manifest::{Diagnostic, ObjectKey};
 use crate::plan::flows::DeliveryStatus;
 use crate::plan::live::Condition;
-use crate::plan::{Action, ClusterSet, FlowStatus, LiveState, Plan};
+use crate::plan::{Action, ClusterSet, FlowStatus, LiveState, PlacementStatus, Plan};
 use crate::source::status::{STATUS_DIR, SUMMARY_FILE, StatusFiles};
 
 /// How a reconcile of a revision ended.
@@ -174,26 +174,38 @@ fn object_reports<'a>(
     input: &'a ReportInput<'a>,
 ) -> BTreeMap<&'a ObjectKey, ObjectReport<'a>> {
     let mut reports = BTreeMap::new();
+    let placements: HashMap<&ObjectKey, &PlacementStatus> =
+        plan.placements.iter().map(|p| (&p.key, p)).collect();
+    let results: HashMap<&ObjectKey, &ObjectOutcome> = input
+        .apply
+        .map(|a| a.results.iter().map(|r| (&r.key, &r.outcome)).collect())
+        .unwrap_or_default();
+    let mut problems: HashMap<&str, Vec<ProblemReport<'a>>> = HashMap::new();
+    for diagnostic in input.diagnostics {
+        if let Some(object) = diagnostic.object.as_deref() {
+            problems
+                .entry(object)
+                .or_default()
+                .push(problem(diagnostic));
+        }
+    }
     for change in plan.changes.iter().filter(|c| c.action != Action::Prune) {
         let live = input.live.and_then(|l| l.objects.get(&change.key));
-        let (result, message) =
-            outcome(change.action, change.blocked.is_some(), input, &change.key);
-        let placement = plan
-            .placements
-            .iter()
-            .find(|p| p.key == change.key)
-            .map(|p| PlacementReport {
-                providers: set_words(&p.desired.providers),
-                consumers: set_words(&p.desired.consumers),
-                delivery: &p.delivery,
-                flows: &p.flows,
-            });
-        let errors = input
-            .diagnostics
-            .iter()
-            .filter(|d| d.object.as_deref() == Some(change.key.to_string().as_str()))
-            .map(problem)
-            .collect();
+        let (result, message) = outcome(
+            change.action,
+            change.blocked.is_some(),
+            input.result == RevisionResult::DryRun,
+            results.get(&change.key).copied(),
+        );
+        let placement = placements.get(&change.key).map(|p| PlacementReport {
+            providers: set_words(&p.desired.providers),
+            consumers: set_words(&p.desired.consumers),
+            delivery: &p.delivery,
+            flows: &p.flows,
+        });
+        let errors = problems
+            .remove(change.key.to_string().as_str())
+            .unwrap_or_default();
         reports.insert(
             &change.key,
             ObjectReport {
@@ -219,10 +231,10 @@ fn object_reports<'a>(
 fn outcome(
     action: Action,
     blocked: bool,
-    input: &ReportInput<'_>,
-    key: &ObjectKey,
+    dry_run: bool,
+    result: Option<&ObjectOutcome>,
 ) -> (&'static str, Option<String>) {
-    if input.result == RevisionResult::DryRun {
+    if dry_run {
         return (
             if action.writes() {
                 "pending (dry run)"
@@ -232,10 +244,7 @@ fn outcome(
             None,
         );
     }
-    let result = input
-        .apply
-        .and_then(|a| a.results.iter().find(|r| &r.key == key));
-    match result.map(|r| &r.outcome) {
+    match result {
         Some(ObjectOutcome::Done) => (super::words::done(action), None),
         Some(ObjectOutcome::Failed { blocker }) => ("failed", Some(super::words::blocker(blocker))),
         Some(ObjectOutcome::Blocked { blocker }) => {
