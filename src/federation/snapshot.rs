@@ -101,7 +101,7 @@ impl Federation {
             .collect();
         state
             .works
-            .sort_by(|a, b| (&a.mcs, &a.cluster, &a.name).cmp(&(&b.mcs, &b.cluster, &b.name)));
+            .sort_by(|a, b| (&a.mcs, &a.cluster).cmp(&(&b.mcs, &b.cluster)));
         state.events.sort_by(|a, b| a.last_seen.cmp(&b.last_seen));
         Ok(state)
     }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use super::live::{Condition, LiveEvent, LiveState, LiveWork, WorkRole};
+use super::live::{Applied, Condition, LiveEvent, LiveState, LiveWork, WorkRole};
 use super::placement::{Placement, SliceFlow, resolve};
 use crate::manifest::{MultiClusterService, ObjectKey};
 
@@ -167,7 +167,9 @@ fn live_flows(works: &[&LiveWork]) -> BTreeMap<SliceFlow, LiveFlow> {
         entry.endpoints += endpoints;
         if !work.is_applied() {
             entry.applied = false;
-            entry.message = work.applied.as_ref().and_then(|c| c.message.clone());
+            if let Applied::No { message } = &work.applied {
+                entry.message = message.clone();
+            }
         }
     }
     flows

@@ -353,14 +353,27 @@ pub enum WorkRole {
 pub struct LiveWork {
     /// The member cluster (the execution namespace minus its prefix).
     pub cluster: String,
-    /// The Work's name.
-    pub name: String,
     /// The MCS it belongs to.
     pub mcs: ObjectKey,
     /// What it stands for.
     pub role: WorkRole,
-    /// The `Applied` condition, if reported.
-    pub applied: Option<Condition>,
+    /// Whether the member cluster applied it.
+    pub applied: Applied,
+}
+
+/// The `Applied` condition of a Work, reduced to what reports use.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum Applied {
+    /// `Applied=True`.
+    Yes,
+    /// `Applied=False` or `Unknown`, with the member's message.
+    No {
+        /// Why, as the Work's condition says.
+        message: Option<String>,
+    },
+    /// No `Applied` condition yet.
+    NotReported,
 }
 
 impl LiveWork {
@@ -396,18 +409,24 @@ impl LiveWork {
             _ => return None,
         };
         let conditions = Condition::list(object);
+        let applied = match find_condition(&conditions, "Applied") {
+            Some(c) if c.is_true() => Applied::Yes,
+            Some(c) => Applied::No {
+                message: c.message.clone().or(c.reason.clone()),
+            },
+            None => Applied::NotReported,
+        };
         Some(LiveWork {
             cluster,
-            name: str_at(object, "/metadata/name")?,
             mcs,
             role,
-            applied: find_condition(&conditions, "Applied").cloned(),
+            applied,
         })
     }
 
     /// Whether the member cluster applied the Work.
     pub fn is_applied(&self) -> bool {
-        self.applied.as_ref().is_some_and(Condition::is_true)
+        self.applied == Applied::Yes
     }
 }
 
