@@ -25,7 +25,6 @@ use crate::plan::checks::live_inventory;
 use crate::reconcile::{Depth, Settings, plan_loaded};
 use crate::source::mirror::{Origin, RemoteError};
 use crate::source::signature::{Untrusted, verify_range};
-use crate::source::status::StatusFiles;
 use crate::source::trust::TrustedKeys;
 
 /// Whether the daemon writes to the federation.
@@ -108,7 +107,7 @@ pub struct Reconciler {
     loaded: Option<Loaded>,
     parse_cache: ParseCache,
     /// The last report pushed: an identical one is not committed again.
-    pub(super) published: Mutex<Option<StatusFiles>>,
+    pub(super) published: Mutex<Option<[u8; 32]>>,
 }
 
 impl Reconciler {

@@ -195,18 +195,32 @@ impl Reconciler {
             return;
         }
         let files = crate::report::status::build(input);
-        if self.published.lock().expect("published lock").as_ref() == Some(&files) {
+        let digest = digest(&files);
+        if *self.published.lock().expect("published lock") == Some(digest) {
             return;
         }
         let message = commit_message(input);
-        match publish(self.origin.clone(), writer, files.clone(), message).await {
-            Ok(_) => *self.published.lock().expect("published lock") = Some(files),
+        match publish(self.origin.clone(), writer, files, message).await {
+            Ok(_) => *self.published.lock().expect("published lock") = Some(digest),
             Err(error) => {
                 *self.published.lock().expect("published lock") = None;
                 tracing::warn!(%error, "status report not pushed; the next run retries");
             }
         }
     }
+}
+
+/// A digest of a report, to tell an unchanged one without keeping a copy.
+fn digest(files: &crate::source::status::StatusFiles) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for (path, content) in files {
+        hasher.update((path.len() as u64).to_le_bytes());
+        hasher.update(path.as_bytes());
+        hasher.update((content.len() as u64).to_le_bytes());
+        hasher.update(content);
+    }
+    hasher.finalize().into()
 }
 
 fn applied_result(report: &ApplyReport) -> RevisionResult {
