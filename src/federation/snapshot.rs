@@ -2,6 +2,7 @@
 //! concurrently.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use futures::future::try_join_all;
 use kube::api::ListParams;
@@ -87,6 +88,7 @@ impl Federation {
             works: work_items
                 .iter()
                 .filter_map(LiveWork::from_object)
+                .map(Arc::new)
                 .collect(),
             events: event_items
                 .iter()

@@ -319,7 +319,7 @@ impl<'a> LiveIndex<'a> {
     pub fn new(live: &'a LiveState) -> Self {
         let mut index = LiveIndex::default();
         for work in &live.works {
-            index.works.entry(&work.mcs).or_default().push(work);
+            index.works.entry(&work.mcs).or_default().push(&**work);
         }
         for event in &live.events {
             index.events.entry(&event.mcs).or_default().push(event);

@@ -5,6 +5,7 @@
 //! decided here, where it can be tested without a server.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -479,8 +480,10 @@ pub struct LiveState {
     pub services: BTreeSet<ObjectKey>,
     /// Service placements, by Service key.
     pub bindings: BTreeMap<ObjectKey, LiveBinding>,
-    /// Works of MultiClusterServices.
-    pub works: Vec<LiveWork>,
+    /// Works of MultiClusterServices, grouped by MCS and cluster. Shared
+    /// with the daemon's watched state: a snapshot of 100,000 Works copies
+    /// pointers, not Works.
+    pub works: Vec<Arc<LiveWork>>,
     /// Events about MultiClusterServices, oldest first.
     pub events: Vec<LiveEvent>,
     /// Whether placement (bindings, Works, Events) was left unread: then
@@ -497,7 +500,10 @@ impl LiveState {
 
     /// The Works of one MCS.
     pub fn works_of<'a>(&'a self, key: &'a ObjectKey) -> impl Iterator<Item = &'a LiveWork> {
-        self.works.iter().filter(move |w| &w.mcs == key)
+        self.works
+            .iter()
+            .map(|w| &**w)
+            .filter(move |w| &w.mcs == key)
     }
 
     /// The Events of one MCS, oldest first.

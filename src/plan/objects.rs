@@ -239,7 +239,11 @@ fn change_for(
         }
         Ownership::Ours => Action::Update,
     };
-    change.desired = Some(desired);
+    // An unchanged object is neither written nor shown as a diff: keeping
+    // its desired form would only hold memory for every object of the fleet.
+    if change.action != Action::Unchanged {
+        change.desired = Some(desired);
+    }
     change
 }
 

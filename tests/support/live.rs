@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+use std::sync::Arc;
+
 use mcs_gitops::manifest::ObjectKey;
 use mcs_gitops::plan::live::{
     LiveBinding, LiveCluster, LiveEvent, LiveObject, LiveState, LiveWork,
@@ -113,7 +115,7 @@ impl Live {
         });
         self.state
             .works
-            .push(LiveWork::from_object(&object).unwrap());
+            .push(Arc::new(LiveWork::from_object(&object).unwrap()));
         self
     }
 

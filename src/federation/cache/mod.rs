@@ -8,11 +8,11 @@
 //! hundreds of them. Changes are reported on a channel so the daemon can
 //! react to drift and to placement changes within seconds.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::{Stream, StreamExt};
+use futures::StreamExt;
 use k8s_openapi::api::core::v1::Service;
 use kube::api::{Api, DynamicObject};
 use kube::core::PartialObjectMeta;
@@ -22,12 +22,15 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::resources::{CLUSTER, EVENT, MULTI_CLUSTER_SERVICE, RESOURCE_BINDING, Resource, WORK};
-use super::{Federation, FederationError, Retry, Scope, describe};
+use super::{Federation, FederationError, Retry, Scope};
 use crate::manifest::ObjectKey;
 use crate::plan::live::{
     Keep, LiveBinding, LiveCluster, LiveEvent, LiveObject, LiveState, LiveWork, WORK_MCS_NAME_LABEL,
 };
 use crate::plan::ownership::Ownership;
+use events::run;
+
+mod events;
 
 /// What changed in the federation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,7 +56,7 @@ struct Store {
     objects: HashMap<Name, LiveObject>,
     services: HashMap<Name, ObjectKey>,
     bindings: HashMap<Name, (ObjectKey, LiveBinding)>,
-    works: HashMap<Name, LiveWork>,
+    works: HashMap<Name, Arc<LiveWork>>,
     events: HashMap<Name, LiveEvent>,
     synced: usize,
     errors: HashMap<String, (String, tokio::time::Instant)>,
@@ -79,7 +82,7 @@ struct Context {
 }
 
 impl Context {
-    fn watch<T: Clone + Send + 'static>(
+    fn watch<T: Clone + PartialEq + Send + 'static>(
         &self,
         resource: &'static Resource,
         namespace: Option<&str>,
@@ -227,7 +230,7 @@ impl LiveCache {
             Watch {
                 name: "works".into(),
                 table: |s| &mut s.works,
-                read: Box::new(|v| LiveWork::from_object(&v)),
+                read: Box::new(|v| LiveWork::from_object(&v).map(Arc::new)),
                 changed: Box::new(|_| Some(Change::Placement)),
             },
         );
@@ -332,101 +335,4 @@ fn managed_change(object: &LiveObject) -> Option<Change> {
         key: object.key.clone(),
         resource_version: object.resource_version.clone().unwrap_or_default(),
     })
-}
-
-fn name_of(object: &Value) -> Name {
-    let text = |p: &str| {
-        object
-            .pointer(p)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    (text("/metadata/namespace"), text("/metadata/name"))
-}
-
-/// Applies one watch's events to its table until shutdown.
-async fn run<T: Clone + Send + 'static>(
-    events: impl Stream<Item = Result<watcher::Event<Value>, watcher::Error>> + Send,
-    watch: Watch<T>,
-    store: Arc<Mutex<Store>>,
-    changes: mpsc::UnboundedSender<Change>,
-    shutdown: CancellationToken,
-) {
-    let mut events = std::pin::pin!(events);
-    let mut listing: Option<HashSet<Name>> = None;
-    let mut synced = false;
-    loop {
-        let event = tokio::select! {
-            _ = shutdown.cancelled() => return,
-            event = events.next() => match event { Some(event) => event, None => return },
-        };
-        let mut store = store.lock().expect("live cache lock");
-        let event = match event {
-            Ok(event) => {
-                store.errors.remove(&watch.name);
-                event
-            }
-            Err(error) => {
-                store.errors.insert(
-                    watch.name.clone(),
-                    (describe_watch_error(&error), tokio::time::Instant::now()),
-                );
-                continue;
-            }
-        };
-        match event {
-            watcher::Event::Init => listing = Some(HashSet::new()),
-            watcher::Event::InitApply(object) => {
-                let name = name_of(&object);
-                upsert(&watch, &mut store, name.clone(), object);
-                listing.get_or_insert_with(HashSet::new).insert(name);
-            }
-            watcher::Event::InitDone => {
-                if let Some(seen) = listing.take() {
-                    (watch.table)(&mut store).retain(|name, _| seen.contains(name));
-                }
-                if !synced {
-                    synced = true;
-                    store.synced += 1;
-                }
-            }
-            watcher::Event::Apply(object) => {
-                if let Some(entry) = upsert(&watch, &mut store, name_of(&object), object) {
-                    notify(&watch, &entry, &changes);
-                }
-            }
-            watcher::Event::Delete(object) => {
-                let name = name_of(&object);
-                let removed = (watch.table)(&mut store).remove(&name);
-                let gone = removed.or_else(|| (watch.read)(object));
-                if let Some(entry) = gone {
-                    notify(&watch, &entry, &changes);
-                }
-            }
-        }
-    }
-}
-
-/// A watch error in the same words as list errors (401 says "unauthorized").
-fn describe_watch_error(error: &watcher::Error) -> String {
-    match error {
-        watcher::Error::InitialListFailed(e)
-        | watcher::Error::WatchStartFailed(e)
-        | watcher::Error::WatchFailed(e) => describe(e).0,
-        watcher::Error::WatchError(status) => describe(&kube::Error::Api(status.clone())).0,
-        other => other.to_string(),
-    }
-}
-
-fn upsert<T: Clone>(watch: &Watch<T>, store: &mut Store, name: Name, object: Value) -> Option<T> {
-    let entry = (watch.read)(object)?;
-    (watch.table)(store).insert(name, entry.clone());
-    Some(entry)
-}
-
-fn notify<T>(watch: &Watch<T>, entry: &T, changes: &mpsc::UnboundedSender<Change>) {
-    if let Some(change) = (watch.changed)(entry) {
-        let _ = changes.send(change);
-    }
 }
