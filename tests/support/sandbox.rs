@@ -115,6 +115,16 @@ fn watchdog(dir: &Path) {
     assert!(status.success(), "start the sandbox watchdog");
 }
 
+/// A sandbox of one's own stops when it goes out of use: its processes
+/// first, then its directory (which holds their pids, so the order matters).
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if self._keep.is_some() {
+            down(&self.dir);
+        }
+    }
+}
+
 impl Sandbox {
     fn attach(dir: PathBuf, keep: Option<tempfile::TempDir>) -> Sandbox {
         let env = Command::new(launcher())
