@@ -390,3 +390,57 @@ fn a_revision_that_changes_one_file_of_many_reads_and_parses_one_file() {
         "only the changed file is parsed again"
     );
 }
+
+#[test]
+fn a_full_run_with_nothing_changed_plans_nothing_and_drift_is_still_corrected() {
+    let sandbox = sandbox();
+    let ns = sandbox.namespace_now("settled");
+    sandbox.service_now(&ns, "web");
+    let server = git_daemon();
+    let url = server.repository("config");
+    let work = WorkTree::new(&server, "config");
+    let web = Mcs::new(&ns, "web")
+        .providers(&["clusterb"])
+        .consumers(&["clustera"]);
+    work.write("web.yaml", &web.yaml());
+    work.commit_and_push("expose web");
+    let daemon = Daemon::start(sandbox, &url, &unique("settled"), &[]);
+    daemon.wait_for("the first apply", Duration::from_secs(60), || {
+        sandbox.mcs_count(&ns) == 1
+    });
+
+    // The run after the apply plans and finds nothing to write; a full run
+    // after that has the same revision and the same live state to look at.
+    let answered = || {
+        daemon
+            .logs()
+            .matches("revision and live state unchanged since the last plan")
+            .count()
+    };
+    daemon.wait_for(
+        "a full run with nothing changed",
+        Duration::from_secs(60),
+        || {
+            daemon.signal("HUP");
+            std::thread::sleep(Duration::from_millis(500));
+            answered() >= 1
+        },
+    );
+    assert!(daemon.metric("mcs_gitops_reconciles_total", "unchanged") >= 1.0);
+
+    // Drift changes the live state, so the next run plans and corrects it.
+    let uid = |o: serde_json::Value| o["metadata"]["uid"].as_str().unwrap().to_owned();
+    let before = uid(sandbox.mcs(&ns, "web").unwrap());
+    let deleted = sandbox.kubectl(&["delete", "multiclusterservice", "web", "-n", &ns]);
+    assert!(deleted.status.success(), "{deleted:?}");
+    daemon.wait_for(
+        "the deleted object recreated",
+        Duration::from_secs(60),
+        || {
+            sandbox
+                .mcs(&ns, "web")
+                .map(uid)
+                .is_some_and(|now| now != before)
+        },
+    );
+}

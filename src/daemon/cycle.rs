@@ -108,6 +108,18 @@ pub struct Reconciler {
     parse_cache: ParseCache,
     /// The last report pushed: an identical one is not committed again.
     pub(super) published: Mutex<Option<[u8; 32]>>,
+    /// The last cycle left nothing to do: its revision and the live state's
+    /// generation, while neither moves a full run has nothing to find.
+    settled: Option<Settled>,
+    /// Set by the last cycle's handler: whether it left nothing pending.
+    pub(super) nothing_pending: bool,
+}
+
+/// A revision planned against a live state that needed no write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Settled {
+    head: Oid,
+    generation: u64,
 }
 
 impl Reconciler {
@@ -137,6 +149,8 @@ impl Reconciler {
             loaded: None,
             parse_cache: ParseCache::new(),
             published: Mutex::new(None),
+            settled: None,
+            nothing_pending: false,
         }
     }
 
@@ -154,10 +168,27 @@ impl Reconciler {
             return CycleOutcome::Skipped;
         }
         let started = Instant::now();
-        let outcome = self.process(head).await;
+        let outcome = if self.settled_at(head) {
+            // The plan is a function of the revision and the live state;
+            // with both as they were, it would say again "nothing to do".
+            tracing::debug!(%head, "revision and live state unchanged since the last plan");
+            self.metrics.reconciled("unchanged");
+            CycleOutcome::Done
+        } else {
+            self.process(head).await
+        };
         self.metrics
             .observe_duration(started.elapsed().as_secs_f64());
         outcome
+    }
+
+    /// Whether `head` was planned against the live state as it is now, and
+    /// that plan left nothing to write and no report to push.
+    fn settled_at(&self, head: Oid) -> bool {
+        let generation = self.cache.as_ref().map(LiveCache::generation);
+        self.settled.is_some_and(|s| {
+            s.head == head && Some(s.generation) == generation && self.processed == Some(head)
+        })
     }
 
     /// A standby replica only checks that it can reach the repository, so it
@@ -205,6 +236,11 @@ impl Reconciler {
     }
 
     async fn process(&mut self, head: Oid) -> CycleOutcome {
+        self.settled = None;
+        self.nothing_pending = false;
+        // Read before the snapshot: a change in between makes the next
+        // cycle plan again, never the other way round.
+        let generation = self.cache.as_ref().map(LiveCache::generation);
         self.health.update(|r| r.source_error = None);
         self.metrics.set_source_up(true);
         let revision = head.to_string();
@@ -241,6 +277,13 @@ impl Reconciler {
         if !matches!(outcome, CycleOutcome::Transient(_)) {
             self.processed = Some(head);
             self.health.update(|r| r.synced = true);
+        }
+        let reported = self.config.status.is_none()
+            || self.published.lock().expect("published lock").is_some();
+        if let (CycleOutcome::Done, true, true, Some(generation)) =
+            (&outcome, self.nothing_pending, reported, generation)
+        {
+            self.settled = Some(Settled { head, generation });
         }
         outcome
     }

@@ -192,6 +192,15 @@ impl Daemon {
         self.child.wait().ok().and_then(|s| s.code())
     }
 
+    /// Sends a signal (`"HUP"`, `"TERM"`, ...) without waiting.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{name}");
+    }
+
     /// Kills the process at once (SIGKILL).
     pub fn kill(&mut self) {
         let _ = self.child.kill();

@@ -75,10 +75,10 @@ pub(super) async fn run<T: Clone + PartialEq + Send + 'static>(
                         .filter(|name| !seen.contains(*name))
                         .cloned()
                         .collect();
-                    for entry in gone.iter().filter_map(|name| table.remove(name)) {
-                        if synced {
-                            notify(&watch, &entry, &changes);
-                        }
+                    let removed: Vec<T> = gone.iter().filter_map(|n| table.remove(n)).collect();
+                    store.generation += removed.len() as u64;
+                    for entry in removed.iter().filter(|_| synced) {
+                        notify(&watch, entry, &changes);
                     }
                 }
                 if !synced {
@@ -94,6 +94,7 @@ pub(super) async fn run<T: Clone + PartialEq + Send + 'static>(
             watcher::Event::Delete(object) => {
                 let name = name_of(&object);
                 let removed = (watch.table)(&mut store).remove(&name);
+                store.generation += 1;
                 let gone = removed.or_else(|| (watch.read)(object));
                 if let Some(entry) = gone {
                     notify(&watch, &entry, &changes);
@@ -131,6 +132,7 @@ fn upsert<T: Clone + PartialEq>(
         return None;
     }
     table.insert(name, entry.clone());
+    store.generation += 1;
     Some(entry)
 }
 
@@ -208,6 +210,8 @@ mod tests {
         assert_eq!(count, 0);
         assert_eq!(store.works.len(), 1);
         assert_eq!(store.synced, 1);
+        // Only the first listing changed the state.
+        assert_eq!(store.generation, 1);
     }
 
     #[tokio::test]
@@ -241,6 +245,7 @@ mod tests {
         // "a" changed and "b" was deleted while the watch was down.
         assert_eq!(count, 2);
         assert_eq!(store.works.len(), 1);
+        assert_eq!(store.generation, 4);
     }
 
     #[tokio::test]

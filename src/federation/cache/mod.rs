@@ -59,6 +59,8 @@ struct Store {
     works: HashMap<Name, Arc<LiveWork>>,
     events: HashMap<Name, LiveEvent>,
     synced: usize,
+    /// Counts changes to the entries: equal counts, equal live state.
+    generation: u64,
     errors: HashMap<String, (String, tokio::time::Instant)>,
 }
 
@@ -285,6 +287,12 @@ impl LiveCache {
             .filter(|(_, (_, at))| now.duration_since(*at) < ERROR_FRESHNESS)
             .map(|(watch, (error, _))| format!("watching {watch}: {error}"))
             .min()
+    }
+
+    /// A number that moves whenever the watched state changes: two
+    /// snapshots taken at the same generation are equal.
+    pub fn generation(&self) -> u64 {
+        self.store.lock().expect("live cache lock").generation
     }
 
     /// The live state as of now.
