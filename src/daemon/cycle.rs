@@ -58,6 +58,9 @@ pub enum CycleOutcome {
     Skipped,
     /// This replica is not the leader.
     Standby,
+    /// A full run found the revision and the live state as the last plan
+    /// left them, with nothing to do.
+    Settled,
     /// The revision was processed (applied, shown, or found invalid).
     Done,
     /// A failure worth retrying soon.
@@ -173,7 +176,7 @@ impl Reconciler {
             // with both as they were, it would say again "nothing to do".
             tracing::debug!(%head, "revision and live state unchanged since the last plan");
             self.metrics.reconciled("unchanged");
-            CycleOutcome::Done
+            CycleOutcome::Settled
         } else {
             self.process(head).await
         };
@@ -238,16 +241,13 @@ impl Reconciler {
     async fn process(&mut self, head: Oid) -> CycleOutcome {
         self.settled = None;
         self.nothing_pending = false;
-        // Read before the snapshot: a change in between makes the next
-        // cycle plan again, never the other way round.
-        let generation = self.cache.as_ref().map(LiveCache::generation);
         self.health.update(|r| r.source_error = None);
         self.metrics.set_source_up(true);
         let revision = head.to_string();
         if let Err(refusal) = self.verify(head).await {
             return self.handle_refused(head, &refusal).await;
         }
-        let live = match self.live().await {
+        let (generation, live) = match self.live().await {
             Ok(live) => live,
             Err(error) => return self.federation_failed(&error),
         };
@@ -288,8 +288,9 @@ impl Reconciler {
         outcome
     }
 
-    /// The live state: from the watches when they run, else one round of lists.
-    pub(super) async fn live(&self) -> Result<LiveState, FederationError> {
+    /// The live state: from the watches when they run (with the watched
+    /// state's generation), else one round of lists.
+    pub(super) async fn live(&self) -> Result<(Option<u64>, LiveState), FederationError> {
         match &self.cache {
             Some(cache) => {
                 cache.synced(Duration::from_secs(60)).await?;
@@ -300,9 +301,10 @@ impl Reconciler {
                         retry: Retry::Transient,
                     });
                 }
-                Ok(cache.snapshot())
+                let (generation, live) = cache.snapshot_with_generation();
+                Ok((Some(generation), live))
             }
-            None => self.federation.snapshot(&self.settings.scope).await,
+            None => Ok((None, self.federation.snapshot(&self.settings.scope).await?)),
         }
     }
 

@@ -265,7 +265,12 @@ async fn reconcile_loop(
         let full = triggers.iter().any(|t| t.forces_full_run());
         tracing::debug!(?triggers, full, "reconcile triggered");
         let outcome = reconciler.cycle(full).await;
-        release_freed_memory();
+        if !matches!(
+            outcome,
+            CycleOutcome::Skipped | CycleOutcome::Settled | CycleOutcome::Standby
+        ) {
+            release_freed_memory();
+        }
         match outcome {
             CycleOutcome::Transient(reason) | CycleOutcome::Terminal(reason) => {
                 let delay = pacer.failed();

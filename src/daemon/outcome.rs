@@ -24,7 +24,7 @@ impl Reconciler {
         self.metrics.reconciled("refused");
         self.processed = Some(head);
         let live = match self.live().await {
-            Ok(live) => live,
+            Ok((_, live)) => live,
             Err(error) => return self.federation_failed(&error),
         };
         let previous = match &self.last_good {

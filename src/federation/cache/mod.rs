@@ -297,6 +297,11 @@ impl LiveCache {
 
     /// The live state as of now.
     pub fn snapshot(&self) -> LiveState {
+        self.snapshot_with_generation().1
+    }
+
+    /// The live state as of now, with its generation.
+    pub fn snapshot_with_generation(&self) -> (u64, LiveState) {
         let store = self.store.lock().expect("live cache lock");
         let mut state = LiveState {
             clusters: store
@@ -319,7 +324,7 @@ impl LiveCache {
             .works
             .sort_by(|a, b| (&a.mcs, &a.cluster).cmp(&(&b.mcs, &b.cluster)));
         state.events.sort_by(|a, b| a.last_seen.cmp(&b.last_seen));
-        state
+        (store.generation, state)
     }
 }
 
