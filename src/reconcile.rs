@@ -9,7 +9,7 @@
 use crate::federation::{ApplyOptions, ApplyReport, Federation, FederationError, Reading, Scope};
 use crate::manifest::{self, Desired, Policy, RepoFile};
 use crate::plan::checks::live_inventory;
-use crate::plan::{ChangeOptions, LiveState, Plan};
+use crate::plan::{ChangeOptions, LiveState, Plan, Previous};
 
 /// Everything that shapes a reconcile, resolved from flags and files.
 #[derive(Clone, Debug)]
@@ -90,13 +90,25 @@ pub async fn plan_loaded(
     depth: Depth,
     live: &LiveState,
 ) -> Plan {
-    let mut changes = settings.changes.clone();
-    changes.revision = revision.map(str::to_owned);
-    let mut plan = Plan::build(desired, live, &changes);
+    let mut plan = plan_reusing(desired, revision, settings, live, None);
     if depth == Depth::ServerDiff && plan.is_valid() {
         federation.dry_run(&mut plan, settings.apply).await;
     }
     plan
+}
+
+/// Plans an already-loaded revision locally (no request), taking over from
+/// `previous` what did not change (see [`Plan::build_reusing`]).
+pub fn plan_reusing(
+    desired: &Desired,
+    revision: Option<&str>,
+    settings: &Settings,
+    live: &LiveState,
+    previous: Option<Previous<'_>>,
+) -> Plan {
+    let mut changes = settings.changes.clone();
+    changes.revision = revision.map(str::to_owned);
+    Plan::build_reusing(desired, live, &changes, previous)
 }
 
 /// Applies a planned revision. An invalid revision applies nothing.

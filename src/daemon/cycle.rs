@@ -14,6 +14,7 @@ use git2::Oid;
 use tokio::sync::watch;
 
 use super::health::Health;
+use super::memo::{PreviousPlan, Settled};
 use super::metrics::Metrics;
 use super::status::StatusWriter;
 use super::triggers::OwnWrites;
@@ -22,7 +23,7 @@ use crate::federation::{Federation, FederationError, Retry};
 use crate::manifest::{Desired, Inventory, ParseCache, RepoFile};
 use crate::plan::LiveState;
 use crate::plan::checks::live_inventory;
-use crate::reconcile::{Depth, Settings, plan_loaded};
+use crate::reconcile::Settings;
 use crate::source::mirror::{Origin, RemoteError};
 use crate::source::signature::{Untrusted, verify_range};
 use crate::source::trust::TrustedKeys;
@@ -113,16 +114,11 @@ pub struct Reconciler {
     pub(super) published: Mutex<Option<[u8; 32]>>,
     /// The last cycle left nothing to do: its revision and the live state's
     /// generation, while neither moves a full run has nothing to find.
-    settled: Option<Settled>,
+    pub(super) settled: Option<Settled>,
     /// Set by the last cycle's handler: whether it left nothing pending.
     pub(super) nothing_pending: bool,
-}
-
-/// A revision planned against a live state that needed no write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Settled {
-    head: Oid,
-    generation: u64,
+    /// The last plan, for the next one to build on.
+    pub(super) previous: Option<PreviousPlan>,
 }
 
 impl Reconciler {
@@ -154,6 +150,7 @@ impl Reconciler {
             published: Mutex::new(None),
             settled: None,
             nothing_pending: false,
+            previous: None,
         }
     }
 
@@ -183,15 +180,6 @@ impl Reconciler {
         self.metrics
             .observe_duration(started.elapsed().as_secs_f64());
         outcome
-    }
-
-    /// Whether `head` was planned against the live state as it is now, and
-    /// that plan left nothing to write and no report to push.
-    fn settled_at(&self, head: Oid) -> bool {
-        let generation = self.cache.as_ref().map(LiveCache::generation);
-        self.settled.is_some_and(|s| {
-            s.head == head && Some(s.generation) == generation && self.processed == Some(head)
-        })
     }
 
     /// A standby replica only checks that it can reach the repository, so it
@@ -259,38 +247,24 @@ impl Reconciler {
                 return CycleOutcome::Terminal(message);
             }
         };
-        let plan = plan_loaded(
-            &self.federation,
-            &desired,
-            Some(&revision),
-            &self.settings,
-            Depth::Classify,
-            &live,
-        )
-        .await;
+        let plan = self.plan(&desired, &revision, &live);
         let outcome = if plan.is_valid() {
-            self.handle_valid(&revision, &summary, desired, plan, live)
+            self.handle_valid(&revision, &summary, desired.clone(), &plan, live)
                 .await
         } else {
-            self.handle_invalid(&revision, &summary, plan, live).await
+            self.handle_invalid(&revision, &summary, &plan, live).await
         };
         if !matches!(outcome, CycleOutcome::Transient(_)) {
             self.processed = Some(head);
             self.health.update(|r| r.synced = true);
         }
-        let reported = self.config.status.is_none()
-            || self.published.lock().expect("published lock").is_some();
-        if let (CycleOutcome::Done, true, true, Some(generation)) =
-            (&outcome, self.nothing_pending, reported, generation)
-        {
-            self.settled = Some(Settled { head, generation });
-        }
+        self.remember(head, &outcome, generation, desired, plan);
         outcome
     }
 
     /// The live state: from the watches when they run (with the watched
     /// state's generation), else one round of lists.
-    pub(super) async fn live(&self) -> Result<(Option<u64>, LiveState), FederationError> {
+    pub(super) async fn live(&self) -> Result<(Option<u64>, Arc<LiveState>), FederationError> {
         match &self.cache {
             Some(cache) => {
                 cache.synced(Duration::from_secs(60)).await?;
@@ -304,7 +278,10 @@ impl Reconciler {
                 let (generation, live) = cache.snapshot_with_generation();
                 Ok((Some(generation), live))
             }
-            None => Ok((None, self.federation.snapshot(&self.settings.scope).await?)),
+            None => Ok((
+                None,
+                Arc::new(self.federation.snapshot(&self.settings.scope).await?),
+            )),
         }
     }
 

@@ -10,6 +10,7 @@ pub mod cycle;
 pub mod health;
 pub mod http;
 pub mod lease;
+mod memo;
 pub mod metrics;
 pub mod outcome;
 pub mod status;

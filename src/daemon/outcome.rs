@@ -53,10 +53,9 @@ impl Reconciler {
         revision: &str,
         summary: &str,
         desired: Arc<Desired>,
-        plan: Plan,
-        live: LiveState,
+        plan: &Plan,
+        live: Arc<LiveState>,
     ) -> CycleOutcome {
-        let plan = &plan;
         let drifted = plan.changes.iter().filter(|c| c.action.writes()).count();
         let managed = plan
             .changes
@@ -145,8 +144,8 @@ impl Reconciler {
         &mut self,
         revision: &str,
         summary: &str,
-        plan: Plan,
-        live: LiveState,
+        plan: &Plan,
+        live: Arc<LiveState>,
     ) -> CycleOutcome {
         let errors = plan.diagnostics.iter().filter(|d| d.is_error()).count();
         tracing::warn!(

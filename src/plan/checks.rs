@@ -28,41 +28,47 @@ pub fn live_inventory(live: &LiveState) -> Inventory {
 
 /// Checks each desired MCS against the live Services and placements.
 pub fn live_checks(objects: &[MultiClusterService], live: &LiveState) -> Vec<Diagnostic> {
-    let mut diagnostics = Vec::new();
     let clusters = live.cluster_names();
-    for mcs in objects {
-        if !live.services.contains(&mcs.key) {
-            diagnostics.push(
-                Diagnostic::error(
-                    Rule::ServiceMissing,
-                    mcs.origin.clone(),
-                    format!(
-                        "Service {} does not exist on the Karmada control plane",
-                        mcs.key
-                    ),
-                )
-                .for_object(&mcs.key)
-                .with_hint("create the Service first: the MCS must have the same namespace and name as the Service it exposes"),
-            );
-            continue;
-        }
-        let running: BTreeSet<String> = live
-            .bindings
-            .get(&mcs.key)
-            .map(|b| b.scheduled.clone())
-            .unwrap_or_default();
-        let placement = resolve(mcs, Some(&clusters));
-        let already = live_delivery(live, mcs, &clusters);
-        let new: Vec<&String> = placement
-            .delivery
-            .iter()
-            .filter(|c| !running.contains(*c) && !already.contains(*c))
-            .collect();
-        if !new.is_empty() {
-            diagnostics.push(overwrite_caution(mcs, &new));
-        }
+    objects
+        .iter()
+        .filter_map(|mcs| check(mcs, live, &clusters))
+        .collect()
+}
+
+/// The live check of one MCS: at most one finding (a missing Service is an
+/// error that makes the overwrite caution moot).
+pub(super) fn check(
+    mcs: &MultiClusterService,
+    live: &LiveState,
+    clusters: &BTreeSet<String>,
+) -> Option<Diagnostic> {
+    if !live.services.contains(&mcs.key) {
+        return Some(
+            Diagnostic::error(
+                Rule::ServiceMissing,
+                mcs.origin.clone(),
+                format!(
+                    "Service {} does not exist on the Karmada control plane",
+                    mcs.key
+                ),
+            )
+            .for_object(&mcs.key)
+            .with_hint("create the Service first: the MCS must have the same namespace and name as the Service it exposes"),
+        );
     }
-    diagnostics
+    let running: BTreeSet<String> = live
+        .bindings
+        .get(&mcs.key)
+        .map(|b| b.scheduled.clone())
+        .unwrap_or_default();
+    let placement = resolve(mcs, Some(clusters));
+    let already = live_delivery(live, mcs, clusters);
+    let new: Vec<&String> = placement
+        .delivery
+        .iter()
+        .filter(|c| !running.contains(*c) && !already.contains(*c))
+        .collect();
+    (!new.is_empty()).then(|| overwrite_caution(mcs, &new))
 }
 
 /// Where the live MCS (before this change) already delivers the Service.

@@ -1,7 +1,10 @@
 //! Desired versus live placement of each MCS: where its Service is
 //! delivered, and which provider's endpoints reach which consumer.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Range;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -145,7 +148,7 @@ struct LiveFlow {
     message: Option<String>,
 }
 
-fn live_flows(works: &[&LiveWork]) -> BTreeMap<SliceFlow, LiveFlow> {
+fn live_flows(works: &[Arc<LiveWork>]) -> BTreeMap<SliceFlow, LiveFlow> {
     let mut flows: BTreeMap<SliceFlow, LiveFlow> = BTreeMap::new();
     for work in works {
         let WorkRole::Dispatched {
@@ -178,7 +181,7 @@ fn live_flows(works: &[&LiveWork]) -> BTreeMap<SliceFlow, LiveFlow> {
 /// What every flow of one MCS is judged against.
 struct FlowContext<'a> {
     live: &'a LiveState,
-    works: &'a [&'a LiveWork],
+    works: &'a [Arc<LiveWork>],
     change_pending: bool,
     conditions: &'a [Condition],
     warnings: &'a [LiveEvent],
@@ -306,34 +309,112 @@ fn absent(flow: &SliceFlow, context: &FlowContext<'_>) -> FlowStatus {
     status(flow, FlowState::Missing, None, reason)
 }
 
-/// Works and Events grouped by MCS, built once per plan so that each MCS
+/// The live state's Works and Events grouped by MCS, so each placement
 /// finds its own in constant time instead of scanning them all.
+///
+/// Works come sorted by MCS from the live state (as both readers of the
+/// federation produce them), so grouping them is one pass over runs of the
+/// same MCS; an unsorted list is sorted first.
 #[derive(Debug, Default)]
 pub struct LiveIndex<'a> {
-    works: HashMap<&'a ObjectKey, Vec<&'a LiveWork>>,
+    sorted: Cow<'a, [Arc<LiveWork>]>,
+    works: HashMap<ObjectKey, Range<usize>>,
     events: HashMap<&'a ObjectKey, Vec<&'a LiveEvent>>,
 }
 
 impl<'a> LiveIndex<'a> {
     /// Groups the live state's Works and Events.
     pub fn new(live: &'a LiveState) -> Self {
-        let mut index = LiveIndex::default();
-        for work in &live.works {
-            index.works.entry(&work.mcs).or_default().push(&**work);
+        let sorted: Cow<'a, [Arc<LiveWork>]> = if live.works.is_sorted_by(|a, b| a.mcs <= b.mcs) {
+            Cow::Borrowed(&live.works)
+        } else {
+            let mut works = live.works.clone();
+            works.sort_by(|a, b| (&a.mcs, &a.cluster).cmp(&(&b.mcs, &b.cluster)));
+            Cow::Owned(works)
+        };
+        let mut works = HashMap::new();
+        let mut start = 0;
+        for (i, work) in sorted.iter().enumerate() {
+            let next = sorted.get(i + 1);
+            if next.is_none_or(|n| n.mcs != work.mcs) {
+                works.insert(work.mcs.clone(), start..i + 1);
+                start = i + 1;
+            }
         }
+        let mut events: HashMap<&'a ObjectKey, Vec<&'a LiveEvent>> = HashMap::new();
         for event in &live.events {
-            index.events.entry(&event.mcs).or_default().push(event);
+            events.entry(&event.mcs).or_default().push(event);
         }
-        index
+        LiveIndex {
+            sorted,
+            works,
+            events,
+        }
     }
 
     /// The Works of one MCS.
-    pub fn works_of(&self, key: &ObjectKey) -> &[&'a LiveWork] {
-        self.works.get(key).map_or(&[], Vec::as_slice)
+    pub fn works_of(&self, key: &ObjectKey) -> &[Arc<LiveWork>] {
+        self.works
+            .get(key)
+            .map_or(&[], |range| &self.sorted[range.clone()])
     }
 
     /// The Events of one MCS, oldest first.
     pub fn events_of(&self, key: &ObjectKey) -> &[&'a LiveEvent] {
         self.events.get(key).map_or(&[], Vec::as_slice)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn work(mcs: &str, cluster: &str) -> Arc<LiveWork> {
+        let object = json!({
+            "metadata": {
+                "namespace": format!("karmada-es-{cluster}"),
+                "labels": {
+                    "multiclusterservice.karmada.io/namespace": "shop",
+                    "multiclusterservice.karmada.io/name": mcs,
+                },
+            },
+            "spec": {"workload": {"manifests": [{"kind": "EndpointSlice", "endpoints": [{}]}]}},
+        });
+        Arc::new(LiveWork::from_object(&object).expect("a Work of an MCS"))
+    }
+
+    fn clusters_of(index: &LiveIndex<'_>, mcs: &str) -> Vec<String> {
+        let key = ObjectKey::new("shop", mcs);
+        index
+            .works_of(&key)
+            .iter()
+            .map(|w| w.cluster.clone())
+            .collect()
+    }
+
+    #[test]
+    fn works_are_grouped_by_mcs_whether_or_not_they_come_sorted() {
+        let unsorted = vec![
+            work("cart", "c2"),
+            work("api", "c1"),
+            work("cart", "c1"),
+            work("web", "c3"),
+            work("api", "c3"),
+        ];
+        let mut sorted = unsorted.clone();
+        sorted.sort_by(|a, b| (&a.mcs, &a.cluster).cmp(&(&b.mcs, &b.cluster)));
+        for works in [unsorted, sorted] {
+            let live = LiveState {
+                works,
+                ..LiveState::default()
+            };
+            let index = LiveIndex::new(&live);
+            assert_eq!(clusters_of(&index, "api"), ["c1", "c3"]);
+            assert_eq!(clusters_of(&index, "cart"), ["c1", "c2"]);
+            assert_eq!(clusters_of(&index, "web"), ["c3"]);
+            assert!(clusters_of(&index, "none").is_empty());
+        }
     }
 }

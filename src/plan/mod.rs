@@ -20,6 +20,7 @@ pub mod live;
 pub mod objects;
 pub mod ownership;
 pub mod placement;
+pub mod reuse;
 
 use serde::Serialize;
 
@@ -28,6 +29,7 @@ pub use flows::{FlowState, FlowStatus, PlacementStatus};
 pub use live::LiveState;
 pub use objects::{Action, Blocker, ChangeOptions, ObjectChange, PruneGuard};
 pub use placement::{ClusterSet, Placement, SliceFlow, resolve};
+pub use reuse::{LiveChanges, Previous};
 
 use crate::manifest::{self, Desired, Diagnostic, ObjectKey};
 
@@ -65,28 +67,32 @@ impl Plan {
     /// Builds the plan; `desired` must have been loaded against the live
     /// inventory (see [`checks::live_inventory`]).
     pub fn build(desired: &Desired, live: &LiveState, options: &ChangeOptions) -> Plan {
-        let changes = objects::classify(&desired.objects, live, options);
+        Plan::build_reusing(desired, live, options, None)
+    }
+
+    /// Builds the plan, taking over from `previous` every object whose
+    /// desired form and live inputs did not change (see [`reuse`]). The
+    /// result is the one [`Plan::build`] would give.
+    pub fn build_reusing(
+        desired: &Desired,
+        live: &LiveState,
+        options: &ChangeOptions,
+        previous: Option<Previous<'_>>,
+    ) -> Plan {
+        let kept = reuse::Kept::new(previous, live);
+        let parts = reuse::object_parts(desired, live, options, kept);
+        let mut changes = Vec::with_capacity(parts.len());
+        let mut placements = Vec::with_capacity(parts.len());
         let mut diagnostics = desired.diagnostics.clone();
-        diagnostics.extend(checks::live_checks(&desired.objects, live));
+        for part in parts {
+            changes.push(part.change);
+            placements.extend(part.placement);
+            diagnostics.extend(part.finding);
+        }
         manifest::diagnostic::sort(&mut diagnostics);
-        let index = flows::LiveIndex::new(live);
-        let pending: std::collections::HashSet<&ObjectKey> = changes
-            .iter()
-            .filter(|c| c.action.writes())
-            .map(|c| &c.key)
-            .collect();
-        let placements = if live.objects_only {
-            Vec::new()
-        } else {
-            desired
-                .objects
-                .iter()
-                .map(|mcs| flows::placement_status(mcs, live, &index, pending.contains(&mcs.key)))
-                .collect()
-        };
         Plan {
             revision: options.revision.clone(),
-            changes,
+            changes: objects::finish(changes, &desired.objects, live, options),
             placements,
             diagnostics,
         }

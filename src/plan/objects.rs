@@ -171,10 +171,21 @@ pub fn classify(
     live: &LiveState,
     options: &ChangeOptions,
 ) -> Vec<ObjectChange> {
-    let mut changes: Vec<ObjectChange> = desired
+    let changes: Vec<ObjectChange> = desired
         .iter()
         .map(|mcs| change_for(mcs, live.objects.get(&mcs.key), options))
         .collect();
+    finish(changes, desired, live, options)
+}
+
+/// Adds prunes of the objects Git dropped to the changes of the desired
+/// ones, guards against mass pruning, and sorts by key.
+pub(super) fn finish(
+    mut changes: Vec<ObjectChange>,
+    desired: &[MultiClusterService],
+    live: &LiveState,
+    options: &ChangeOptions,
+) -> Vec<ObjectChange> {
     let wanted: BTreeSet<&ObjectKey> = desired.iter().map(|m| &m.key).collect();
     let orphans = live
         .objects
@@ -196,7 +207,8 @@ pub fn classify(
     changes
 }
 
-fn change_for(
+/// The change of one desired MCS.
+pub(super) fn change_for(
     mcs: &MultiClusterService,
     live: Option<&LiveObject>,
     options: &ChangeOptions,

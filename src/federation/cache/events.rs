@@ -76,7 +76,9 @@ pub(super) async fn run<T: Clone + PartialEq + Send + 'static>(
                         .cloned()
                         .collect();
                     let removed: Vec<T> = gone.iter().filter_map(|n| table.remove(n)).collect();
-                    store.generation += removed.len() as u64;
+                    for entry in &removed {
+                        store.record((watch.touches)(entry));
+                    }
                     for entry in removed.iter().filter(|_| synced) {
                         notify(&watch, entry, &changes);
                     }
@@ -94,9 +96,9 @@ pub(super) async fn run<T: Clone + PartialEq + Send + 'static>(
             watcher::Event::Delete(object) => {
                 let name = name_of(&object);
                 let removed = (watch.table)(&mut store).remove(&name);
-                store.generation += 1;
                 let gone = removed.or_else(|| (watch.read)(object));
                 if let Some(entry) = gone {
+                    store.record((watch.touches)(&entry));
                     notify(&watch, &entry, &changes);
                 }
             }
@@ -131,8 +133,10 @@ fn upsert<T: Clone + PartialEq>(
     if table.get(&name) == Some(&entry) {
         return None;
     }
-    table.insert(name, entry.clone());
-    store.generation += 1;
+    if let Some(previous) = table.insert(name, entry.clone()) {
+        store.record((watch.touches)(&previous));
+    }
+    store.record((watch.touches)(&entry));
     Some(entry)
 }
 
@@ -149,6 +153,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::manifest::ObjectKey;
     use crate::plan::live::LiveWork;
 
     fn work(name: &str, resource_version: &str, applied: &str) -> Value {
@@ -172,6 +177,7 @@ mod tests {
             table: |s| &mut s.works,
             read: Box::new(|v| LiveWork::from_object(&v).map(Arc::new)),
             changed: Box::new(|_| Some(Change::Placement)),
+            touches: |w| super::super::Touches::One(w.mcs.clone()),
         }
     }
 
@@ -245,7 +251,13 @@ mod tests {
         // "a" changed and "b" was deleted while the watch was down.
         assert_eq!(count, 2);
         assert_eq!(store.works.len(), 1);
-        assert_eq!(store.generation, 4);
+        // Two entries listed, one replaced (old and new counted), one gone;
+        // every one of them is an input of shop/cart's plan only.
+        assert_eq!(store.generation, 5);
+        let cart = ObjectKey::new("shop", "cart");
+        assert_eq!(store.touched.get(&cart), Some(&5));
+        assert_eq!(store.touched.len(), 1);
+        assert_eq!(store.touched_all, 0);
     }
 
     #[tokio::test]

@@ -24,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 use super::resources::{CLUSTER, EVENT, MULTI_CLUSTER_SERVICE, RESOURCE_BINDING, Resource, WORK};
 use super::{Federation, FederationError, Retry, Scope};
 use crate::manifest::ObjectKey;
+use crate::plan::LiveChanges;
 use crate::plan::live::{
     Keep, LiveBinding, LiveCluster, LiveEvent, LiveObject, LiveState, LiveWork, WORK_MCS_NAME_LABEL,
 };
@@ -61,6 +62,13 @@ struct Store {
     synced: usize,
     /// Counts changes to the entries: equal counts, equal live state.
     generation: u64,
+    /// The last snapshot and its generation: cycles that find the watched
+    /// state unchanged share it instead of copying the tables again.
+    snapshot: Option<(u64, Arc<LiveState>)>,
+    /// The generation at which each MCS's live inputs last changed.
+    touched: HashMap<ObjectKey, u64>,
+    /// The generation at which something every MCS depends on last changed.
+    touched_all: u64,
     errors: HashMap<String, (String, tokio::time::Instant)>,
 }
 
@@ -123,6 +131,7 @@ impl Context {
                 table: |s| &mut s.objects,
                 read: Box::new(move |v| LiveObject::read(v, &owner, Keep::Reduced)),
                 changed: Box::new(managed_change),
+                touches: |o| Touches::One(o.key.clone()),
             },
         );
         self.watch(
@@ -134,6 +143,7 @@ impl Context {
                 table: |s| &mut s.bindings,
                 read: Box::new(|v| LiveBinding::from_object(&v)),
                 changed: Box::new(|_| Some(Change::Placement)),
+                touches: |(key, _)| Touches::One(key.clone()),
             },
         );
         let events = watcher::Config::default().fields("involvedObject.kind=MultiClusterService");
@@ -146,6 +156,7 @@ impl Context {
                 table: |s| &mut s.events,
                 read: Box::new(|v| LiveEvent::from_object(&v)),
                 changed: Box::new(|_| Some(Change::Placement)),
+                touches: |e| Touches::One(e.mcs.clone()),
             },
         );
         let api: Api<PartialObjectMeta<Service>> = match ns {
@@ -160,6 +171,7 @@ impl Context {
             table: |s| &mut s.services,
             read: Box::new(service_key),
             changed: Box::new(|_| None),
+            touches: |key| Touches::One(key.clone()),
         };
         tokio::spawn(run(
             events,
@@ -192,6 +204,28 @@ struct Watch<T> {
     table: fn(&mut Store) -> &mut HashMap<Name, T>,
     read: Reader<T>,
     changed: Notifier<T>,
+    touches: fn(&T) -> Touches,
+}
+
+/// Which objects' plans an entry is an input of.
+enum Touches {
+    /// One MCS: its object, binding, Service, Works or Events.
+    One(ObjectKey),
+    /// Every MCS: a Cluster.
+    All,
+}
+
+impl Store {
+    /// Counts a change of an entry, and remembers whose plan it affects.
+    fn record(&mut self, touches: Touches) {
+        self.generation += 1;
+        match touches {
+            Touches::One(key) => {
+                self.touched.insert(key, self.generation);
+            }
+            Touches::All => self.touched_all = self.generation,
+        }
+    }
 }
 
 impl LiveCache {
@@ -222,6 +256,7 @@ impl LiveCache {
                 table: |s| &mut s.clusters,
                 read: Box::new(|v| LiveCluster::from_object(&v)),
                 changed: Box::new(|_| Some(Change::Placement)),
+                touches: |_| Touches::All,
             },
         );
         let works = watcher::Config::default().labels(WORK_MCS_NAME_LABEL);
@@ -234,6 +269,7 @@ impl LiveCache {
                 table: |s| &mut s.works,
                 read: Box::new(|v| LiveWork::from_object(&v).map(Arc::new)),
                 changed: Box::new(|_| Some(Change::Placement)),
+                touches: |w| Touches::One(w.mcs.clone()),
             },
         );
         for ns in namespaces.iter().map(Option::as_deref) {
@@ -295,37 +331,63 @@ impl LiveCache {
         self.store.lock().expect("live cache lock").generation
     }
 
+    /// Whose live inputs changed after generation `since`.
+    pub fn changes_since(&self, since: u64) -> LiveChanges {
+        let store = self.store.lock().expect("live cache lock");
+        if store.touched_all > since {
+            return LiveChanges::Everything;
+        }
+        let keys = store
+            .touched
+            .iter()
+            .filter(|(_, generation)| **generation > since)
+            .map(|(key, _)| key.clone())
+            .collect();
+        LiveChanges::Only(keys)
+    }
+
     /// The live state as of now.
-    pub fn snapshot(&self) -> LiveState {
+    pub fn snapshot(&self) -> Arc<LiveState> {
         self.snapshot_with_generation().1
     }
 
     /// The live state as of now, with its generation.
-    pub fn snapshot_with_generation(&self) -> (u64, LiveState) {
-        let store = self.store.lock().expect("live cache lock");
-        let mut state = LiveState {
-            clusters: store
-                .clusters
-                .values()
-                .map(|c| (c.name.clone(), c.clone()))
-                .collect(),
-            objects: store
-                .objects
-                .values()
-                .map(|o| (o.key.clone(), o.clone()))
-                .collect(),
-            services: store.services.values().cloned().collect(),
-            bindings: store.bindings.values().cloned().collect(),
-            works: store.works.values().cloned().collect(),
-            events: store.events.values().cloned().collect(),
-            objects_only: false,
-        };
-        state
-            .works
-            .sort_by(|a, b| (&a.mcs, &a.cluster).cmp(&(&b.mcs, &b.cluster)));
-        state.events.sort_by(|a, b| a.last_seen.cmp(&b.last_seen));
-        (store.generation, state)
+    pub fn snapshot_with_generation(&self) -> (u64, Arc<LiveState>) {
+        let mut store = self.store.lock().expect("live cache lock");
+        let generation = store.generation;
+        if let Some((_, state)) = store.snapshot.as_ref().filter(|(g, _)| *g == generation) {
+            return (generation, state.clone());
+        }
+        let state = Arc::new(copy_state(&store));
+        store.snapshot = Some((generation, state.clone()));
+        (generation, state)
     }
+}
+
+/// The watched tables as a live state, Works sorted by MCS and cluster.
+fn copy_state(store: &Store) -> LiveState {
+    let mut state = LiveState {
+        clusters: store
+            .clusters
+            .values()
+            .map(|c| (c.name.clone(), c.clone()))
+            .collect(),
+        objects: store
+            .objects
+            .values()
+            .map(|o| (o.key.clone(), o.clone()))
+            .collect(),
+        services: store.services.values().cloned().collect(),
+        bindings: store.bindings.values().cloned().collect(),
+        works: store.works.values().cloned().collect(),
+        events: store.events.values().cloned().collect(),
+        objects_only: false,
+    };
+    state
+        .works
+        .sort_by(|a, b| (&a.mcs, &a.cluster).cmp(&(&b.mcs, &b.cluster)));
+    state.events.sort_by(|a, b| a.last_seen.cmp(&b.last_seen));
+    state
 }
 
 fn suffix(namespace: Option<&str>) -> String {
