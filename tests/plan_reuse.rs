@@ -119,8 +119,9 @@ fn an_object_changed_in_git_is_planned_anew_and_the_plan_equals_a_full_build() {
     let live = live().state;
     let before = desired(&["clusterb", "clusterc"]);
     let after = desired(&["clusterb"]);
+    // What a daemon keeps between cycles: only the parts that can be reused.
     let previous = Previous {
-        plan: Plan::build(&before, &live, &options()),
+        plan: Plan::build(&before, &live, &options()).into_reusable(),
         desired: &before,
         live: only(&[]),
     };

@@ -88,7 +88,7 @@ impl Reconciler {
             self.settled = Some(Settled { head, generation });
         }
         self.previous = generation.map(|generation| PreviousPlan {
-            plan,
+            plan: plan.into_reusable(),
             desired,
             generation,
         });

@@ -35,6 +35,20 @@ pub struct Previous<'a> {
     pub live: LiveChanges,
 }
 
+impl super::Plan {
+    /// Keeps only what a later [`super::Plan::build_reusing`] can take
+    /// over: unchanged objects, every placement and the live findings. A
+    /// change to write carries its whole desired object, so a plan kept
+    /// after applying thousands of objects would hold them all.
+    pub fn into_reusable(mut self) -> Self {
+        self.changes
+            .retain(|c| c.action == Action::Unchanged && c.blocked.is_none());
+        self.diagnostics
+            .retain(|d| matches!(d.rule, Rule::ServiceMissing | Rule::ServiceOverwrite));
+        self
+    }
+}
+
 /// The parts of one object's plan.
 pub(super) struct Parts {
     pub(super) change: ObjectChange,

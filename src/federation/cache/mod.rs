@@ -219,6 +219,9 @@ impl Store {
     /// Counts a change of an entry, and remembers whose plan it affects.
     fn record(&mut self, touches: Touches) {
         self.generation += 1;
+        // A stale snapshot is never handed out again: free it now, not at
+        // the next cycle.
+        self.snapshot = None;
         match touches {
             Touches::One(key) => {
                 self.touched.insert(key, self.generation);
