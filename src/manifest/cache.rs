@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher, RandomState};
+use std::sync::Arc;
 
 use super::diagnostic::Diagnostic;
 use super::inventory::Inventory;
@@ -17,7 +18,7 @@ use super::repository::{Desired, FileContent, Policy, RepoFile, load_file, load_
 #[derive(Clone, Debug)]
 struct Entry {
     id: String,
-    objects: Vec<(MultiClusterService, bool)>,
+    objects: Vec<(Arc<MultiClusterService>, bool)>,
     diagnostics: Vec<Diagnostic>,
 }
 

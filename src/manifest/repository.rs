@@ -4,6 +4,7 @@
 //! so a generated or hostile file cannot bury the rest of the revision.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -78,8 +79,10 @@ pub struct Policy {
 /// The desired state of a revision.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Desired {
-    /// Objects that passed every per-document rule, sorted by key.
-    pub objects: Vec<MultiClusterService>,
+    /// Objects that passed every per-document rule, sorted by key. Shared
+    /// with the parse cache: a revision that changes one file of thousands
+    /// copies no other object.
+    pub objects: Vec<Arc<MultiClusterService>>,
     /// Every problem of the revision, sorted by location.
     pub diagnostics: Vec<Diagnostic>,
     /// The inventory from `mcs-gitops.yaml`, if it lists clusters.
@@ -157,7 +160,7 @@ pub fn load_with(
     files: &[RepoFile],
     policy: &Policy,
     inventory: Option<&Inventory>,
-    mut per_file: impl FnMut(&RepoFile, &mut Vec<Diagnostic>) -> Vec<(MultiClusterService, bool)>,
+    mut per_file: impl FnMut(&RepoFile, &mut Vec<Diagnostic>) -> Vec<(Arc<MultiClusterService>, bool)>,
 ) -> Desired {
     let mut desired = Desired::default();
     let mut config = read_config(files, &mut desired.diagnostics);
@@ -219,7 +222,7 @@ fn read_config(files: &[RepoFile], diagnostics: &mut Vec<Diagnostic>) -> RepoCon
 pub fn load_file(
     file: &RepoFile,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<(MultiClusterService, bool)> {
+) -> Vec<(Arc<MultiClusterService>, bool)> {
     let FileContent::Bytes(bytes) = &file.content else {
         diagnostics.extend(refused(file));
         return Vec::new();
@@ -231,7 +234,7 @@ pub fn load_file(
         let (object, problems) = validate_document(&file.path, document);
         let valid = !problems.iter().any(Diagnostic::is_error);
         found.extend(problems);
-        objects.extend(object.map(|o| (o, valid)));
+        objects.extend(object.map(|o| (Arc::new(o), valid)));
     }
     diagnostics.extend(capped(found));
     objects
@@ -307,10 +310,10 @@ fn refused(file: &RepoFile) -> Option<Diagnostic> {
 }
 
 fn dedupe(
-    objects: Vec<MultiClusterService>,
+    objects: Vec<Arc<MultiClusterService>>,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<MultiClusterService> {
-    let mut kept: Vec<MultiClusterService> = Vec::with_capacity(objects.len());
+) -> Vec<Arc<MultiClusterService>> {
+    let mut kept: Vec<Arc<MultiClusterService>> = Vec::with_capacity(objects.len());
     for object in objects {
         match kept.last() {
             Some(first) if first.key == object.key => diagnostics.push(
@@ -331,7 +334,10 @@ fn dedupe(
 
 /// Checks every named cluster against an inventory: it must exist and run
 /// Kubernetes 1.21 or later.
-pub fn check_inventory(objects: &[MultiClusterService], inventory: &Inventory) -> Vec<Diagnostic> {
+pub fn check_inventory(
+    objects: &[Arc<MultiClusterService>],
+    inventory: &Inventory,
+) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for object in objects {
         for cluster in named_clusters(object) {
@@ -385,7 +391,7 @@ fn check_cluster(
 }
 
 /// Checks objects against the operator's tenancy policy.
-pub fn check_policy(objects: &[MultiClusterService], policy: &Policy) -> Vec<Diagnostic> {
+pub fn check_policy(objects: &[Arc<MultiClusterService>], policy: &Policy) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for object in objects {
         if let Some(allowed) = &policy.allowed_namespaces
@@ -456,6 +462,6 @@ fn join(set: &BTreeSet<String>) -> String {
 }
 
 /// Objects by key, for lookups.
-pub fn by_key(objects: &[MultiClusterService]) -> BTreeMap<&ObjectKey, &MultiClusterService> {
-    objects.iter().map(|o| (&o.key, o)).collect()
+pub fn by_key(objects: &[Arc<MultiClusterService>]) -> BTreeMap<&ObjectKey, &MultiClusterService> {
+    objects.iter().map(|o| (&o.key, o.as_ref())).collect()
 }

@@ -3,6 +3,7 @@
 //! new cluster overwrites a same-named Service there.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::live::LiveState;
 use super::placement::resolve;
@@ -27,7 +28,7 @@ pub fn live_inventory(live: &LiveState) -> Inventory {
 }
 
 /// Checks each desired MCS against the live Services and placements.
-pub fn live_checks(objects: &[MultiClusterService], live: &LiveState) -> Vec<Diagnostic> {
+pub fn live_checks(objects: &[Arc<MultiClusterService>], live: &LiveState) -> Vec<Diagnostic> {
     let clusters = live.cluster_names();
     objects
         .iter()

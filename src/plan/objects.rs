@@ -2,6 +2,7 @@
 //! leave alone, and which changes are blocked and why.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -167,7 +168,7 @@ pub struct ChangeOptions {
 
 /// Compares desired objects with live ones.
 pub fn classify(
-    desired: &[MultiClusterService],
+    desired: &[Arc<MultiClusterService>],
     live: &LiveState,
     options: &ChangeOptions,
 ) -> Vec<ObjectChange> {
@@ -182,7 +183,7 @@ pub fn classify(
 /// ones, guards against mass pruning, and sorts by key.
 pub(super) fn finish(
     mut changes: Vec<ObjectChange>,
-    desired: &[MultiClusterService],
+    desired: &[Arc<MultiClusterService>],
     live: &LiveState,
     options: &ChangeOptions,
 ) -> Vec<ObjectChange> {

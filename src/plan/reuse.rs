@@ -7,6 +7,7 @@
 
 use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use super::checks;
 use super::flows::{LiveIndex, PlacementStatus, placement_status};
@@ -63,7 +64,7 @@ pub(super) struct Kept<'a> {
     /// Previous desired objects by key: their position (which is also their
     /// placement's) and the position of their change.
     index: HashMap<&'a ObjectKey, (usize, Option<usize>)>,
-    desired: &'a [MultiClusterService],
+    desired: &'a [Arc<MultiClusterService>],
     changes: Vec<Option<ObjectChange>>,
     placements: Vec<Option<PlacementStatus>>,
     findings: HashMap<String, Diagnostic>,
@@ -116,12 +117,15 @@ impl<'a> Kept<'a> {
     }
 
     /// The previous parts of `mcs`, if it and its live inputs are unchanged.
-    fn take(&mut self, mcs: &MultiClusterService) -> Option<Parts> {
+    fn take(&mut self, mcs: &Arc<MultiClusterService>) -> Option<Parts> {
         let LiveChanges::Only(changed) = self.live.as_ref()? else {
             return None;
         };
         let (position, change) = *self.index.get(&mcs.key)?;
-        if changed.contains(&mcs.key) || self.desired[position] != *mcs {
+        let before = &self.desired[position];
+        // The parse cache shares unchanged objects: the same pointer is the
+        // same object, and only a re-parsed one needs a comparison.
+        if changed.contains(&mcs.key) || !(Arc::ptr_eq(before, mcs) || before == mcs) {
             return None;
         }
         // A key defined twice (an invalid revision) has one change per

@@ -6,6 +6,7 @@
 //! not called removed: it cannot be compared.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -67,14 +68,14 @@ impl Pair<'_> {
 /// Pairs the objects of two revisions; unchanged objects are left out.
 /// `head_diagnostics` tells which head files and objects have errors.
 pub fn pair<'a>(
-    base: &'a [MultiClusterService],
-    head: &'a [MultiClusterService],
+    base: &'a [Arc<MultiClusterService>],
+    head: &'a [Arc<MultiClusterService>],
     head_diagnostics: &[Diagnostic],
 ) -> Vec<Pair<'a>> {
     let base_by_key: BTreeMap<&ObjectKey, &MultiClusterService> =
-        base.iter().map(|m| (&m.key, m)).collect();
+        base.iter().map(|m| (&m.key, m.as_ref())).collect();
     let head_by_key: BTreeMap<&ObjectKey, &MultiClusterService> =
-        head.iter().map(|m| (&m.key, m)).collect();
+        head.iter().map(|m| (&m.key, m.as_ref())).collect();
     let mut pairs = Vec::new();
     let mut removed = Vec::new();
     for (key, before) in &base_by_key {
