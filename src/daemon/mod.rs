@@ -250,6 +250,7 @@ async fn reconcile_loop(
     shutdown: CancellationToken,
 ) {
     let mut pacer = Pacer::new(interval);
+    let mut trimmed_at = None;
     loop {
         let first = tokio::select! {
             _ = shutdown.cancelled() => return,
@@ -266,11 +267,16 @@ async fn reconcile_loop(
         let full = triggers.iter().any(|t| t.forces_full_run());
         tracing::debug!(?triggers, full, "reconcile triggered");
         let outcome = reconciler.cycle(full).await;
-        if !matches!(
+        // After a cycle that did work, or once the watches replaced entries
+        // since the last trim (a burst of them frees as much as a cycle).
+        let generation = reconciler.cache.as_ref().map(LiveCache::generation);
+        let idle = matches!(
             outcome,
             CycleOutcome::Skipped | CycleOutcome::Settled | CycleOutcome::Standby
-        ) {
+        );
+        if !idle || generation != trimmed_at {
             release_freed_memory();
+            trimmed_at = generation;
         }
         match outcome {
             CycleOutcome::Transient(reason) | CycleOutcome::Terminal(reason) => {
