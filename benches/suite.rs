@@ -419,20 +419,18 @@ fn run_size(
         procs::publish(&repo, &url);
         let secret_file = dir.join("webhook-secret");
         std::fs::write(&secret_file, "bench-webhook-secret\n").expect("secret file");
+        let bench = WebhookBench {
+            n,
+            knobs,
+            sandbox: &sandbox,
+            repo: &repo,
+            url: &url,
+            secret_file: &secret_file,
+            fleet: &fleet,
+            dir,
+        };
         if n == knobs.push_size && knobs.wants("push") {
-            push_latency(
-                n,
-                knobs,
-                rt,
-                &sandbox,
-                &client,
-                &repo,
-                &url,
-                &secret_file,
-                &fleet,
-                dir,
-                figures,
-            );
+            push_latency(&bench, rt, &client, figures);
         }
         if n == knobs.noop_size && knobs.wants("noop") {
             noop_cycles(n, knobs, &sandbox, &url, dir, figures);
@@ -442,17 +440,7 @@ fn run_size(
             daemon_memory(n, &sandbox, &url, dir, figures);
         }
         if n == knobs.change_size && knobs.wants("change") {
-            one_file_change(
-                n,
-                knobs,
-                &sandbox,
-                &repo,
-                &url,
-                &secret_file,
-                &fleet,
-                dir,
-                figures,
-            );
+            one_file_change(&bench, figures);
         }
     }
     sandbox.down();
@@ -896,33 +884,55 @@ fn webhook(daemon: &Daemon, secret: &Secret) -> u16 {
         .0
 }
 
+/// What the webhook-triggered daemon measurements share: one fleet in one
+/// sandbox, published on a `git daemon`, and the webhook secret.
+#[derive(Clone, Copy)]
+struct WebhookBench<'a> {
+    n: usize,
+    knobs: &'a Knobs,
+    sandbox: &'a Sandbox,
+    repo: &'a Path,
+    url: &'a str,
+    secret_file: &'a Path,
+    fleet: &'a Fleet,
+    dir: &'a Path,
+}
+
+impl WebhookBench<'_> {
+    /// A daemon polling every 10 minutes, so only webhooks trigger it, with
+    /// its working directory `name` under the bench's; and the secret its
+    /// webhooks are signed with.
+    fn daemon(&self, name: &str, dry_run: bool, status: bool) -> (Daemon, Secret) {
+        let secret = Secret::new(std::fs::read_to_string(self.secret_file).expect("secret"));
+        let daemon = Daemon::start(&DaemonOptions {
+            repo: self.url,
+            kubeconfig: &self.sandbox.kubeconfig,
+            interval: "10m",
+            dry_run,
+            status,
+            webhook_secret_file: Some(self.secret_file),
+            work: &self.dir.join(name),
+        });
+        (daemon, secret)
+    }
+}
+
 /// Push a commit changing one object, POST a signed webhook, and wait until
 /// the change is visible through a watch on that object.
-#[allow(clippy::too_many_arguments)]
 fn push_latency(
-    n: usize,
-    knobs: &Knobs,
+    bench: &WebhookBench<'_>,
     rt: &tokio::runtime::Runtime,
-    sandbox: &Sandbox,
     client: &kube::Client,
-    repo: &Path,
-    url: &str,
-    secret_file: &Path,
-    fleet: &Fleet,
-    dir: &Path,
     figures: &mut Figures,
 ) {
-    let secret = Secret::new(std::fs::read_to_string(secret_file).expect("secret"));
-    let work = dir.join("daemon-push");
-    let daemon = Daemon::start(&DaemonOptions {
-        repo: url,
-        kubeconfig: &sandbox.kubeconfig,
-        interval: "10m",
-        dry_run: false,
-        status: true,
-        webhook_secret_file: Some(secret_file),
-        work: &work,
-    });
+    let WebhookBench {
+        n,
+        knobs,
+        repo,
+        fleet,
+        ..
+    } = *bench;
+    let (daemon, secret) = bench.daemon("daemon-push", false, true);
     wait_settled(&daemon, Duration::from_secs(600), Duration::from_secs(5));
     let mut latencies = Vec::new();
     let mut pushes = Vec::new();
@@ -995,29 +1005,16 @@ fn push_latency(
 
 /// One file changed in a large repository: a dry-run daemon without status
 /// reports gets a signed webhook; measured until its plan is ready.
-#[allow(clippy::too_many_arguments)]
-fn one_file_change(
-    n: usize,
-    knobs: &Knobs,
-    sandbox: &Sandbox,
-    repo: &Path,
-    url: &str,
-    secret_file: &Path,
-    fleet: &Fleet,
-    dir: &Path,
-    figures: &mut Figures,
-) {
-    let secret = Secret::new(std::fs::read_to_string(secret_file).expect("secret"));
-    let work = dir.join("daemon-change");
-    let daemon = Daemon::start(&DaemonOptions {
-        repo: url,
-        kubeconfig: &sandbox.kubeconfig,
-        interval: "10m",
-        dry_run: true,
-        status: false,
-        webhook_secret_file: Some(secret_file),
-        work: &work,
-    });
+fn one_file_change(bench: &WebhookBench<'_>, figures: &mut Figures) {
+    let WebhookBench {
+        n,
+        knobs,
+        sandbox,
+        repo,
+        fleet,
+        ..
+    } = *bench;
+    let (daemon, secret) = bench.daemon("daemon-change", true, false);
     wait_settled(&daemon, Duration::from_secs(600), Duration::from_secs(3));
     let runs = knobs.runs.max(5);
     for run in 0..runs {

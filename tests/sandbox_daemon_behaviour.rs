@@ -10,10 +10,45 @@ use mcs_gitops::daemon::webhook::sign;
 use mcs_gitops::source::auth::Secret;
 use support::daemon::{Daemon, wait_until};
 use support::fixtures::Mcs;
-use support::git_servers::{WorkTree, git_daemon};
+use support::git_servers::{GitServer, WorkTree, git_daemon};
 use support::sandbox::{sandbox, unique};
 
 const STATUS: &str = "mcs-gitops/status";
+
+/// A fresh namespace with a Service `web`, and a repository on a real
+/// `git daemon` whose first commit exposes it (clusterb provides, clustera
+/// consumes).
+struct WebRepo {
+    ns: String,
+    web: Mcs,
+    url: String,
+    work: WorkTree,
+    /// The first commit.
+    first: String,
+    _server: GitServer,
+}
+
+fn web_repo(prefix: &str) -> WebRepo {
+    let sandbox = sandbox();
+    let ns = sandbox.namespace_now(prefix);
+    sandbox.service_now(&ns, "web");
+    let server = git_daemon();
+    let url = server.repository("config");
+    let work = WorkTree::new(&server, "config");
+    let web = Mcs::new(&ns, "web")
+        .providers(&["clusterb"])
+        .consumers(&["clustera"]);
+    work.write("web.yaml", &web.yaml());
+    let first = work.commit_and_push("expose web");
+    WebRepo {
+        ns,
+        web,
+        url,
+        work,
+        first,
+        _server: server,
+    }
+}
 
 fn consumers(object: &serde_json::Value) -> usize {
     object["spec"]["consumerClusters"]
@@ -24,16 +59,14 @@ fn consumers(object: &serde_json::Value) -> usize {
 #[test]
 fn a_signed_webhook_triggers_a_reconcile_long_before_the_interval_and_a_forged_one_nothing() {
     let sandbox = sandbox();
-    let ns = sandbox.namespace_now("hook");
-    sandbox.service_now(&ns, "web");
-    let server = git_daemon();
-    let url = server.repository("config");
-    let work = WorkTree::new(&server, "config");
-    let base = Mcs::new(&ns, "web")
-        .providers(&["clusterb"])
-        .consumers(&["clustera"]);
-    work.write("web.yaml", &base.yaml());
-    work.commit_and_push("expose web");
+    let WebRepo {
+        ns,
+        web: base,
+        url,
+        work,
+        _server: _git,
+        ..
+    } = web_repo("hook");
     let secrets = tempfile::tempdir().unwrap();
     std::fs::write(secrets.path().join("hook"), "hook-secret\n").unwrap();
     let hook_file = secrets.path().join("hook");
@@ -91,17 +124,16 @@ fn a_signed_webhook_triggers_a_reconcile_long_before_the_interval_and_a_forged_o
 #[test]
 fn a_broken_commit_applies_nothing_and_the_status_branch_names_the_file_and_line() {
     let sandbox = sandbox();
-    let ns = sandbox.namespace_now("broken");
-    sandbox.service_now(&ns, "web");
+    let WebRepo {
+        ns,
+        web,
+        url,
+        work,
+        first: good,
+        _server: _git,
+        ..
+    } = web_repo("broken");
     sandbox.service_now(&ns, "api");
-    let server = git_daemon();
-    let url = server.repository("config");
-    let work = WorkTree::new(&server, "config");
-    let web = Mcs::new(&ns, "web")
-        .providers(&["clusterb"])
-        .consumers(&["clustera"]);
-    work.write("web.yaml", &web.yaml());
-    let good = work.commit_and_push("expose web");
     let daemon = Daemon::start(sandbox, &url, &unique("broken"), &[]);
     wait_until("the first apply", Duration::from_secs(60), || {
         sandbox.mcs(&ns, "web").is_some()
@@ -143,16 +175,14 @@ fn a_broken_commit_applies_nothing_and_the_status_branch_names_the_file_and_line
 #[test]
 fn a_commit_pushed_to_the_status_branch_meanwhile_is_kept() {
     let sandbox = sandbox();
-    let ns = sandbox.namespace_now("race");
-    sandbox.service_now(&ns, "web");
-    let server = git_daemon();
-    let url = server.repository("config");
-    let work = WorkTree::new(&server, "config");
-    let web = Mcs::new(&ns, "web")
-        .providers(&["clusterb"])
-        .consumers(&["clustera"]);
-    work.write("web.yaml", &web.yaml());
-    let first = work.commit_and_push("expose web");
+    let WebRepo {
+        web,
+        url,
+        work,
+        first,
+        _server: _git,
+        ..
+    } = web_repo("race");
     let _daemon = Daemon::start(sandbox, &url, &unique("race"), &[]);
     wait_until("the first report", Duration::from_secs(60), || {
         work.status_file(STATUS, "status/_revision.yaml")
@@ -206,16 +236,14 @@ fn a_commit_pushed_to_the_status_branch_meanwhile_is_kept() {
 #[test]
 fn of_two_daemons_only_the_lease_holder_writes_and_the_other_takes_over() {
     let sandbox = sandbox();
-    let ns = sandbox.namespace_now("lease");
-    sandbox.service_now(&ns, "web");
-    let server = git_daemon();
-    let url = server.repository("config");
-    let work = WorkTree::new(&server, "config");
-    let web = Mcs::new(&ns, "web")
-        .providers(&["clusterb"])
-        .consumers(&["clustera"]);
-    work.write("web.yaml", &web.yaml());
-    work.commit_and_push("expose web");
+    let WebRepo {
+        ns,
+        web,
+        url,
+        work,
+        _server: _git,
+        ..
+    } = web_repo("lease");
     let instance = unique("lease");
     let args = |id: &'static str| {
         [
@@ -394,16 +422,13 @@ fn a_revision_that_changes_one_file_of_many_reads_and_parses_one_file() {
 #[test]
 fn a_full_run_with_nothing_changed_plans_nothing_and_drift_is_still_corrected() {
     let sandbox = sandbox();
-    let ns = sandbox.namespace_now("settled");
-    sandbox.service_now(&ns, "web");
-    let server = git_daemon();
-    let url = server.repository("config");
-    let work = WorkTree::new(&server, "config");
-    let web = Mcs::new(&ns, "web")
-        .providers(&["clusterb"])
-        .consumers(&["clustera"]);
-    work.write("web.yaml", &web.yaml());
-    work.commit_and_push("expose web");
+    // The git daemon must outlive the test: keep it bound.
+    let WebRepo {
+        ns,
+        url,
+        _server: _git,
+        ..
+    } = web_repo("settled");
     let daemon = Daemon::start(sandbox, &url, &unique("settled"), &[]);
     daemon.wait_for("the first apply", Duration::from_secs(60), || {
         sandbox.mcs_count(&ns) == 1
