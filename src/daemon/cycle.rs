@@ -115,8 +115,6 @@ pub struct Reconciler {
     /// The last cycle left nothing to do: its revision and the live state's
     /// generation, while neither moves a full run has nothing to find.
     pub(super) settled: Option<Settled>,
-    /// Set by the last cycle's handler: whether it left nothing pending.
-    pub(super) nothing_pending: bool,
     /// The last plan, for the next one to build on.
     pub(super) previous: Option<PreviousPlan>,
 }
@@ -149,7 +147,6 @@ impl Reconciler {
             parse_cache: ParseCache::new(),
             published: Mutex::new(None),
             settled: None,
-            nothing_pending: false,
             previous: None,
         }
     }
@@ -228,7 +225,6 @@ impl Reconciler {
 
     async fn process(&mut self, head: Oid) -> CycleOutcome {
         self.settled = None;
-        self.nothing_pending = false;
         self.health.update(|r| r.source_error = None);
         self.metrics.set_source_up(true);
         let revision = head.to_string();

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use git2::Oid;
 
-use super::cycle::{CycleOutcome, Reconciler};
+use super::cycle::{CycleOutcome, Mode, Reconciler};
 use crate::federation::cache::LiveCache;
 use crate::manifest::Desired;
 use crate::plan::{LiveState, Plan, Previous};
@@ -82,8 +82,12 @@ impl Reconciler {
     ) {
         let reported = self.config.status.is_none()
             || self.published.lock().expect("published lock").is_some();
+        // Nothing is pending when nothing was to be written: an invalid
+        // revision and a dry run write nothing by definition.
+        let nothing_pending =
+            !plan.is_valid() || self.config.mode == Mode::DryRun || !plan.has_changes();
         if let (CycleOutcome::Done, true, true, Some(generation)) =
-            (outcome, self.nothing_pending, reported, generation)
+            (outcome, nothing_pending, reported, generation)
         {
             self.settled = Some(Settled { head, generation });
         }

@@ -63,7 +63,6 @@ impl Reconciler {
             .filter(|c| c.action != Action::Create)
             .count();
         self.metrics.objects(managed, drifted);
-        self.nothing_pending = drifted == 0 || self.config.mode == Mode::DryRun;
         let (result, report) = match self.config.mode {
             Mode::DryRun => {
                 tracing::info!(
@@ -154,7 +153,6 @@ impl Reconciler {
             "revision is invalid: nothing of it is applied"
         );
         self.metrics.reconciled("invalid");
-        self.nothing_pending = true;
         let previous = match &self.last_good {
             Some(good) => Some(self.replan(good.clone(), &live).await),
             None => None,

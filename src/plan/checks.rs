@@ -3,7 +3,6 @@
 //! new cluster overwrites a same-named Service there.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use super::live::LiveState;
 use super::placement::resolve;
@@ -25,15 +24,6 @@ pub fn live_inventory(live: &LiveState) -> Inventory {
             )
         }),
     )
-}
-
-/// Checks each desired MCS against the live Services and placements.
-pub fn live_checks(objects: &[Arc<MultiClusterService>], live: &LiveState) -> Vec<Diagnostic> {
-    let clusters = live.cluster_names();
-    objects
-        .iter()
-        .filter_map(|mcs| check(mcs, live, &clusters))
-        .collect()
 }
 
 /// The live check of one MCS: at most one finding (a missing Service is an

@@ -497,17 +497,4 @@ impl LiveState {
     pub fn cluster_names(&self) -> BTreeSet<String> {
         self.clusters.keys().cloned().collect()
     }
-
-    /// The Works of one MCS.
-    pub fn works_of<'a>(&'a self, key: &'a ObjectKey) -> impl Iterator<Item = &'a LiveWork> {
-        self.works
-            .iter()
-            .map(|w| &**w)
-            .filter(move |w| &w.mcs == key)
-    }
-
-    /// The Events of one MCS, oldest first.
-    pub fn events_of<'a>(&'a self, key: &'a ObjectKey) -> impl Iterator<Item = &'a LiveEvent> {
-        self.events.iter().filter(move |e| &e.mcs == key)
-    }
 }

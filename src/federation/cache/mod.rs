@@ -349,11 +349,6 @@ impl LiveCache {
         LiveChanges::Only(keys)
     }
 
-    /// The live state as of now.
-    pub fn snapshot(&self) -> Arc<LiveState> {
-        self.snapshot_with_generation().1
-    }
-
     /// The live state as of now, with its generation.
     pub fn snapshot_with_generation(&self) -> (u64, Arc<LiveState>) {
         let mut store = self.store.lock().expect("live cache lock");
