@@ -7,6 +7,9 @@
 //!   ([`flows`]);
 //! - every problem found, offline and live ([`checks`]).
 //!
+//! A plan may take over, from the previous one, every object whose desired
+//! form and live inputs did not change ([`reuse`]); the result is the same.
+//!
 //! Whether an update is needed is decided locally from field ownership
 //! ([`fields`]); the field-level diff of a change comes from the server's
 //! own view (a server-side dry run that the `federation` layer performs and
