@@ -1,5 +1,5 @@
 //! Settings resolution for the daemon: flags, environment and secret files
-//! become one [`DaemonConfig`](crate::daemon::DaemonConfig), with explicit
+//! become one [`crate::daemon::DaemonConfig`], with explicit
 //! precedence (flag > environment > default) and errors that name the flag.
 
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //! `allowed_signers` follows ssh-keygen(1): `principals [options] keytype
 //! key [comment]`, principals a comma-separated list of patterns matched
 //! against the committer's e-mail, options `namespaces="..."`,
-//! `valid-after=`, `valid-before=` (YYYYMMDD[HHMM[SS]], UTC). Certificate
+//! `valid-after=`, `valid-before=` (`YYYYMMDD[HHMM[SS]]`, UTC). Certificate
 //! authorities (`cert-authority`) are refused rather than silently ignored.
 
 use pgp::composed::{Deserializable, SignedPublicKey};

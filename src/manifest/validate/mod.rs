@@ -1,7 +1,7 @@
 //! Per-document rules: a parsed document to a [`MultiClusterService`].
 //!
 //! Each rule adds diagnostics and carries on, so one run shows every problem
-//! of a document. The spec's own rules live in [`spec`].
+//! of a document. The spec's own rules live in `spec`.
 
 mod spec;
 
