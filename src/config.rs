@@ -1,21 +1,99 @@
-//! Settings resolution for the daemon: flags, environment and secret files
-//! become one [`crate::daemon::DaemonConfig`], with explicit
-//! precedence (flag > environment > default) and errors that name the flag.
+//! Settings resolution: flags, environment and secret files become the
+//! [`Settings`] of a reconcile and the [`DaemonConfig`] of the daemon, in
+//! one place, with errors that name the flag.
+//!
+//! Precedence is the same for every setting: a flag, then its environment
+//! variable (`MCS_GITOPS_*`, as `--help` shows), then the default. Every
+//! default is written once, next to the type it configures
+//! (`ApplyOptions::DEFAULT_CONCURRENCY`, `PruneGuard::DEFAULT_MAX_FRACTION`,
+//! `DEFAULT_INSTANCE`, `Author::DEFAULT_NAME`), and the flags take it from
+//! there. A secret comes from a file rather than a flag's value:
+//! `--git-password-file` before `--git-token-file` before the
+//! `MCS_GITOPS_GIT_TOKEN` variable. The repository's own `mcs-gitops.yaml`
+//! never widens these settings: tenancy is the operator's.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cli::RunArgs;
-use crate::daemon::DaemonConfig;
-use crate::daemon::cycle::{CycleConfig, Mode};
+use crate::cli::{ApplyArgs, ChangeArgs, FederationArgs, PolicyArgs, RunArgs};
+use crate::daemon::cycle::Mode;
 use crate::daemon::http::WebhookSettings;
 use crate::daemon::lease::LeaseConfig;
 use crate::daemon::status::StatusWriter;
-use crate::federation::ApplyOptions;
+use crate::daemon::{CycleConfig, DaemonConfig};
+use crate::federation::{ApplyOptions, ConnectOptions, Scope};
+use crate::manifest::Policy;
+use crate::plan::ownership::DEFAULT_INSTANCE;
+use crate::plan::{ChangeOptions, PruneGuard};
 use crate::reconcile::Settings;
 use crate::source::auth::{GitAuth, Secret};
 use crate::source::status::Author;
 use crate::source::trust::TrustedKeys;
+
+/// The operator's tenancy policy from flags.
+pub fn policy(args: &PolicyArgs) -> Policy {
+    let set = |list: &Option<Vec<String>>| -> Option<BTreeSet<String>> {
+        list.as_ref().map(|l| {
+            l.iter()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+    };
+    Policy {
+        allowed_namespaces: set(&args.allowed_namespaces),
+        allowed_clusters: set(&args.allowed_clusters),
+    }
+}
+
+/// Reconcile settings: the instance and change flags when a command has
+/// them (`review` has neither and takes the defaults), and how to write.
+pub fn settings(
+    policy_args: &PolicyArgs,
+    instance: Option<&str>,
+    change: Option<&ChangeArgs>,
+    apply: ApplyOptions,
+) -> Settings {
+    let policy = policy(policy_args);
+    let scope = match &policy.allowed_namespaces {
+        Some(namespaces) => Scope::Namespaces(namespaces.clone()),
+        None => Scope::AllNamespaces,
+    };
+    let prune = change.map_or_else(PruneGuard::default, |c| PruneGuard {
+        max_fraction: c.max_prune_fraction,
+        allow_mass_prune: c.allow_mass_prune,
+    });
+    Settings {
+        policy,
+        scope,
+        changes: ChangeOptions {
+            instance: instance.unwrap_or(DEFAULT_INSTANCE).to_owned(),
+            revision: None,
+            adopt: change.is_some_and(|c| c.adopt),
+            recreate: change.is_some_and(|c| c.recreate),
+            prune,
+        },
+        apply,
+    }
+}
+
+/// How `apply` writes.
+pub fn apply_options(args: &ApplyArgs) -> ApplyOptions {
+    ApplyOptions {
+        force_conflicts: args.force_conflicts,
+        concurrency: args.concurrency,
+        dry_run: args.dry_run,
+    }
+}
+
+/// Where the client's configuration comes from.
+pub fn connect_options(args: &FederationArgs) -> ConnectOptions {
+    ConnectOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+    }
+}
 
 /// A setting that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -43,33 +121,6 @@ pub enum ConfigError {
         #[source]
         source: crate::source::trust::TrustError,
     },
-}
-
-/// Parses `500ms`, `30s`, `10m`, `1h` or a plain number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 30s, 10m or 1h"))?;
-    let seconds = match unit {
-        "ms" => value / 1000.0,
-        "" | "s" => value,
-        "m" => value * 60.0,
-        "h" => value * 3600.0,
-        _ => {
-            return Err(format!(
-                "`{text}`: unknown unit `{unit}` (use ms, s, m or h)"
-            ));
-        }
-    };
-    if seconds <= 0.0 {
-        return Err(format!("`{text}` must be positive"));
-    }
-    Ok(Duration::from_secs_f64(seconds))
 }
 
 /// Reads a secret file; an empty secret is refused (an empty webhook secret
@@ -152,7 +203,18 @@ fn identity() -> String {
 }
 
 /// Resolves the daemon's configuration from `run` flags.
-pub fn daemon(args: &RunArgs, settings: Settings) -> Result<DaemonConfig, ConfigError> {
+pub fn daemon(args: &RunArgs) -> Result<DaemonConfig, ConfigError> {
+    let write = ApplyOptions {
+        force_conflicts: args.force_conflicts,
+        concurrency: args.concurrency,
+        dry_run: false,
+    };
+    let settings = settings(
+        &args.policy,
+        Some(&args.federation.instance),
+        Some(&args.change),
+        write,
+    );
     if !args.no_status && args.status_branch == args.branch {
         return Err(ConfigError::Conflict(
             "--status-branch must differ from --branch: the daemon would trigger itself".to_owned(),
@@ -227,30 +289,4 @@ fn trusted_keys(args: &RunArgs) -> Result<Option<std::sync::Arc<TrustedKeys>>, C
         )));
     }
     Ok(Some(std::sync::Arc::new(keys)))
-}
-
-/// Apply options of the daemon.
-pub fn apply_options(args: &RunArgs) -> ApplyOptions {
-    ApplyOptions {
-        force_conflicts: args.force_conflicts,
-        concurrency: args.concurrency,
-        dry_run: false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_duration;
-    use std::time::Duration;
-
-    #[test]
-    fn durations_read_like_kubernetes_flags() {
-        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
-        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
-        assert!(parse_duration("10 minutes").is_err());
-        assert!(parse_duration("0s").is_err());
-    }
 }

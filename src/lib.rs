@@ -14,19 +14,22 @@
 //!    each Service's endpoints flow (provider cluster to consumer cluster);
 //! 5. [`report`] (pure) renders diagnostics, plans, reviews and status files
 //!    as text, Markdown or JSON;
-//! 6. [`reconcile`] wires one pass of that pipeline; the daemon repeats it;
-//!    [`review`] (pure) compares two revisions for a pull request.
+//! 6. `reconcile` is that pipeline, stage by stage: every command and the
+//!    daemon run it, and it alone decides whether a revision may be
+//!    applied; [`review`] (pure) compares two revisions for a pull request.
 //!
-//! Only `reconcile` and the command-line layer know every other module.
+//! Arrows point inward: `manifest` imports nothing of ours, `plan` only
+//! `manifest`, `report` and `review` only the pure core. Only `reconcile`,
+//! the daemon and the command-line layer know the I/O layers.
 
 pub mod cli;
 pub mod commands;
-pub mod config;
+pub(crate) mod config;
 pub mod daemon;
 pub mod federation;
 pub mod manifest;
 pub mod plan;
-pub mod reconcile;
+pub(crate) mod reconcile;
 pub mod report;
 pub mod review;
 pub mod source;

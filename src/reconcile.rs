@@ -1,15 +1,24 @@
-//! One pass of the pipeline: a revision's files and the live federation in,
-//! a plan (and, when applying, a per-object report) out.
+//! The pipeline every mode runs, in the canonical GitOps order: read the
+//! live state, validate the revision as a whole against it, plan, and only
+//! then write.
 //!
-//! The order is the canonical GitOps one: read the live state, validate the
-//! revision as a whole against it, plan, and only then write. A revision with
-//! any error is never partly applied. `plan`, `apply --dry-run`, `review` and
-//! the daemon all run this same code and differ only in where they stop.
+//! A [`Pipeline`] is the one context a reconcile needs: the settings and a
+//! [`Federation`] (the Kubernetes client, or a fake in tests). Its stages
+//! ([`Pipeline::read_live`], [`Pipeline::load`], [`Pipeline::plan`],
+//! [`Pipeline::server_diff`], [`Pipeline::apply`]) are what the daemon runs
+//! one by one, keeping what it may reuse between cycles; the one-shot
+//! commands run them in a row ([`Pipeline::plan_revision`],
+//! [`Pipeline::apply_revision`]) and stop where their mode stops: `plan`
+//! and `review` after the server's diff, `apply --dry-run` after a
+//! dry-run write. Whether a revision may be applied, and how a write ended,
+//! is decided here and nowhere else ([`PlanVerdict`], [`ApplyVerdict`]).
 
-use crate::federation::{ApplyOptions, ApplyReport, Federation, FederationError, Reading, Scope};
-use crate::manifest::{self, Desired, Policy, RepoFile};
+use crate::federation::{ApplyOptions, Federation, ReadError, Reading, Scope};
+use crate::manifest::{self, Desired, ParseCache, Policy, RepoFile, Revision};
 use crate::plan::checks::live_inventory;
-use crate::plan::{ChangeOptions, LiveState, Plan, Previous};
+use crate::plan::{
+    ApplyReport, Blocker, ChangeOptions, LiveState, ObjectOutcome, Plan, Previous, Retry,
+};
 
 /// Everything that shapes a reconcile, resolved from flags and files.
 #[derive(Clone, Debug)]
@@ -24,6 +33,15 @@ pub struct Settings {
     pub apply: ApplyOptions,
 }
 
+/// How far a one-shot plan goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Depth {
+    /// Classify changes locally only (no request per object).
+    Classify,
+    /// Also ask the server (dry run) for the exact result of each change.
+    ServerDiff,
+}
+
 /// A revision planned against the live state.
 #[derive(Clone, Debug)]
 pub struct Planned {
@@ -35,90 +53,243 @@ pub struct Planned {
     pub plan: Plan,
 }
 
-/// How far to go.
+impl Planned {
+    /// What the plan allows.
+    pub fn verdict(&self) -> PlanVerdict {
+        PlanVerdict::of(&self.plan)
+    }
+}
+
+/// What a plan allows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Depth {
-    /// Classify changes locally only (no request per object).
-    Classify,
-    /// Also ask the server (dry run) for the exact result of each change.
-    ServerDiff,
+pub enum PlanVerdict {
+    /// The revision has errors: nothing of it may be applied.
+    Invalid,
+    /// Valid, but a change may not be made (not owned, mass prune, types
+    /// changed, refused by the server's dry run).
+    Blocked,
+    /// Valid, with changes to make.
+    Changes,
+    /// Valid, and the federation already matches it.
+    Clean,
 }
 
-/// Reads the live state and plans `files` (at `revision`) against it.
-pub async fn plan(
-    federation: &Federation,
-    files: &[RepoFile],
-    revision: Option<&str>,
-    settings: &Settings,
-    depth: Depth,
-    reading: Reading,
-) -> Result<Planned, FederationError> {
-    let live = federation.read(&settings.scope, reading).await?;
-    Ok(plan_against(federation, files, revision, settings, depth, live).await)
+impl PlanVerdict {
+    /// Judges a plan: the one place that decides whether a revision may be
+    /// applied.
+    pub fn of(plan: &Plan) -> Self {
+        if !plan.is_valid() {
+            PlanVerdict::Invalid
+        } else if plan.is_blocked() {
+            PlanVerdict::Blocked
+        } else if plan.has_changes() {
+            PlanVerdict::Changes
+        } else {
+            PlanVerdict::Clean
+        }
+    }
+
+    /// Whether the revision may be applied (blocked changes are skipped).
+    pub fn may_apply(self) -> bool {
+        self != PlanVerdict::Invalid
+    }
 }
 
-/// Plans `files` against an already-read live state.
-pub async fn plan_against(
-    federation: &Federation,
-    files: &[RepoFile],
-    revision: Option<&str>,
-    settings: &Settings,
-    depth: Depth,
-    live: LiveState,
-) -> Planned {
-    let desired = load(files, settings, &live);
-    let plan = plan_loaded(federation, &desired, revision, settings, depth, &live).await;
-    Planned {
+/// A revision validated offline, against the inventory of its own
+/// `mcs-gitops.yaml`.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    /// The validated revision.
+    pub desired: Desired,
+    /// Whether it may be applied.
+    pub valid: bool,
+}
+
+/// Validates a revision offline under the operator's policy.
+pub fn check(files: &[RepoFile], policy: &Policy) -> Checked {
+    let desired = manifest::load(files, policy);
+    Checked {
+        valid: desired.is_valid(),
         desired,
-        live,
-        plan,
     }
 }
 
-/// Reads and validates a revision's files against the live cluster list.
-pub fn load(files: &[RepoFile], settings: &Settings, live: &LiveState) -> Desired {
-    let inventory = live_inventory(live);
-    manifest::load_against(files, &settings.policy, Some(&inventory))
+/// What applying a plan did.
+#[derive(Clone, Debug)]
+pub struct Applied {
+    /// Per object; `None` when the revision was invalid and nothing was sent.
+    pub report: Option<ApplyReport>,
+    /// How it ended.
+    pub verdict: ApplyVerdict,
 }
 
-/// Plans an already-loaded revision against an already-read live state.
-pub async fn plan_loaded(
-    federation: &Federation,
-    desired: &Desired,
-    revision: Option<&str>,
-    settings: &Settings,
-    depth: Depth,
-    live: &LiveState,
-) -> Plan {
-    let mut plan = plan_reusing(desired, revision, settings, live, None);
-    if depth == Depth::ServerDiff && plan.is_valid() {
-        federation.dry_run(&mut plan, settings.apply).await;
+/// How a write ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApplyVerdict {
+    /// The revision is invalid: nothing was sent.
+    Invalid,
+    /// Every change was made (in a dry run: accepted); `written` counts them.
+    Complete {
+        /// Objects written (or, in a dry run, that would be).
+        written: usize,
+    },
+    /// Some change was blocked or refused.
+    Incomplete {
+        /// Whether the refusals may pass by retrying; `None` when nothing was
+        /// refused, only blocked by the plan.
+        retry: Option<Retry>,
+        /// The first refusal, in words (`namespace/name: reason: message`).
+        first: Option<String>,
+    },
+}
+
+impl ApplyVerdict {
+    /// Judges an apply report.
+    pub fn of(report: &ApplyReport) -> Self {
+        if report.succeeded() {
+            return ApplyVerdict::Complete {
+                written: report.written(),
+            };
+        }
+        let refusals: Vec<(&crate::manifest::ObjectKey, &Blocker)> = report
+            .results
+            .iter()
+            .filter_map(|r| match &r.outcome {
+                ObjectOutcome::Failed { blocker } => Some((&r.key, blocker)),
+                ObjectOutcome::Blocked {
+                    blocker: blocker @ Blocker::Rejected { .. },
+                } => Some((&r.key, blocker)),
+                _ => None,
+            })
+            .collect();
+        let retry_of = |b: &Blocker| match b {
+            Blocker::Rejected { retry, .. } => *retry,
+            _ => Retry::Terminal,
+        };
+        let retry = if refusals.is_empty() {
+            None
+        } else if refusals
+            .iter()
+            .any(|(_, b)| retry_of(b) == Retry::Transient)
+        {
+            Some(Retry::Transient)
+        } else {
+            Some(Retry::Terminal)
+        };
+        let first = refusals
+            .first()
+            .map(|(key, blocker)| format!("{key}: {}", crate::report::words::blocker(blocker)));
+        ApplyVerdict::Incomplete { retry, first }
     }
-    plan
 }
 
-/// Plans an already-loaded revision locally (no request), taking over from
-/// `previous` what did not change (see [`Plan::build_reusing`]).
-pub fn plan_reusing(
-    desired: &Desired,
-    revision: Option<&str>,
-    settings: &Settings,
-    live: &LiveState,
-    previous: Option<Previous<'_>>,
-) -> Plan {
-    let mut changes = settings.changes.clone();
-    changes.revision = revision.map(str::to_owned);
-    Plan::build_reusing(desired, live, &changes, previous)
+/// The pipeline's context: settings and the federation.
+pub struct Pipeline<F> {
+    settings: Settings,
+    federation: F,
 }
 
-/// Applies a planned revision. An invalid revision applies nothing.
-pub async fn apply(
-    federation: &Federation,
-    planned: &Planned,
-    settings: &Settings,
-) -> Option<ApplyReport> {
-    if !planned.plan.is_valid() {
-        return None;
+impl<F: Federation> Pipeline<F> {
+    /// A pipeline writing to `federation` as `settings` say.
+    pub fn new(settings: Settings, federation: F) -> Self {
+        Pipeline {
+            settings,
+            federation,
+        }
     }
-    Some(federation.apply(&planned.plan, settings.apply).await)
+
+    /// Stage 1: the live state, as much as `reading` asks for.
+    pub async fn read_live(&self, reading: Reading) -> Result<LiveState, ReadError> {
+        self.federation.read(&self.settings.scope, reading).await
+    }
+
+    /// Stage 2: the revision's files, validated against the live cluster
+    /// list, through `cache` when given (only changed files are parsed).
+    pub fn load(
+        &self,
+        files: &[RepoFile],
+        live: &LiveState,
+        cache: Option<&mut ParseCache>,
+    ) -> Desired {
+        let inventory = live_inventory(live);
+        match cache {
+            Some(cache) => cache.load(files, &self.settings.policy, Some(&inventory)),
+            None => manifest::load_against(files, &self.settings.policy, Some(&inventory)),
+        }
+    }
+
+    /// Stage 3: the plan, locally (no request), taking over from
+    /// `previous` every object whose desired form and live inputs did not
+    /// change.
+    pub fn plan(
+        &self,
+        desired: &Desired,
+        revision: Option<&Revision>,
+        live: &LiveState,
+        previous: Option<Previous<'_>>,
+    ) -> Plan {
+        let mut changes = self.settings.changes.clone();
+        changes.revision = revision.cloned();
+        Plan::build_reusing(desired, live, &changes, previous)
+    }
+
+    /// Stage 3b: the server's own view of every change (a server-side dry
+    /// run), for a revision that may be applied.
+    pub async fn server_diff(&self, plan: &mut Plan) {
+        if PlanVerdict::of(plan).may_apply() {
+            self.federation.dry_run(plan, self.settings.apply).await;
+        }
+    }
+
+    /// Stage 4: every unblocked change of a valid plan. An invalid plan
+    /// writes nothing.
+    pub async fn apply(&self, plan: &Plan) -> Applied {
+        if !PlanVerdict::of(plan).may_apply() {
+            return Applied {
+                report: None,
+                verdict: ApplyVerdict::Invalid,
+            };
+        }
+        let report = self.federation.apply(plan, self.settings.apply).await;
+        Applied {
+            verdict: ApplyVerdict::of(&report),
+            report: Some(report),
+        }
+    }
+
+    /// Stages 1 to 3 for a one-shot command: read, load, plan, and with
+    /// [`Depth::ServerDiff`] the server's view.
+    pub async fn plan_revision(
+        &self,
+        files: &[RepoFile],
+        revision: Option<&Revision>,
+        depth: Depth,
+        reading: Reading,
+    ) -> Result<Planned, ReadError> {
+        let live = self.read_live(reading).await?;
+        let desired = self.load(files, &live, None);
+        let mut plan = self.plan(&desired, revision, &live, None);
+        if depth == Depth::ServerDiff {
+            self.server_diff(&mut plan).await;
+        }
+        Ok(Planned {
+            desired,
+            live,
+            plan,
+        })
+    }
+
+    /// Stages 1 to 4 for a one-shot command.
+    pub async fn apply_revision(
+        &self,
+        files: &[RepoFile],
+        revision: Option<&Revision>,
+        reading: Reading,
+    ) -> Result<(Planned, Applied), ReadError> {
+        let planned = self
+            .plan_revision(files, revision, Depth::Classify, reading)
+            .await?;
+        let applied = self.apply(&planned.plan).await;
+        Ok((planned, applied))
+    }
 }

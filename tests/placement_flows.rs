@@ -4,7 +4,7 @@
 
 mod support;
 
-use mcs_gitops::manifest::{Policy, load};
+use mcs_gitops::manifest::{Policy, Revision, load};
 use mcs_gitops::plan::{ChangeOptions, FlowState, Plan, PruneGuard};
 use mcs_gitops::report::status::{ReportInput, RevisionResult, build};
 use serde_json::json;
@@ -14,7 +14,7 @@ use support::live::{Live, healthy};
 fn options() -> ChangeOptions {
     ChangeOptions {
         instance: "default".to_owned(),
-        revision: Some("0123456789abcdef0123456789abcdef01234567".to_owned()),
+        revision: Some(Revision::new("0123456789abcdef0123456789abcdef01234567")),
         adopt: false,
         recreate: false,
         prune: PruneGuard::default(),
@@ -192,11 +192,12 @@ fn status_reports_show_conditions_placement_and_problems() {
     let plan = plan(&cart(), &live);
     let input = ReportInput {
         branch: "main",
-        revision: "0123456789abcdef0123456789abcdef01234567",
+        revision: &Revision::new("0123456789abcdef0123456789abcdef01234567"),
         summary: "shop: expose cart to clusterc",
         result: RevisionResult::Applied,
         reason: None,
-        last_applied: Some("0123456789abcdef0123456789abcdef01234567"),
+        stalled: None,
+        last_applied: Some(&Revision::new("0123456789abcdef0123456789abcdef01234567")),
         plan: Some(&plan),
         apply: None,
         live: Some(&live.state),
@@ -216,11 +217,12 @@ fn the_report_of_an_invalid_revision_names_each_problem_and_the_last_applied_rev
     let live = Live::new();
     let input = ReportInput {
         branch: "main",
-        revision: "fedcba9876543210fedcba9876543210fedcba98",
+        revision: &Revision::new("fedcba9876543210fedcba9876543210fedcba98"),
         summary: "shop: typo",
         result: RevisionResult::Invalid,
         reason: None,
-        last_applied: Some("0123456789abcdef0123456789abcdef01234567"),
+        stalled: None,
+        last_applied: Some(&Revision::new("0123456789abcdef0123456789abcdef01234567")),
         plan: None,
         apply: None,
         live: Some(&live.state),

@@ -6,7 +6,7 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use mcs_gitops::manifest::{Desired, ObjectKey, Policy, load};
+use mcs_gitops::manifest::{Desired, ObjectKey, Policy, Revision, load};
 use mcs_gitops::plan::{Action, ChangeOptions, LiveChanges, Plan, Previous, PruneGuard};
 use serde_json::{Value, json};
 use support::fixtures::{Mcs, Repo};
@@ -17,7 +17,7 @@ const MARK: &str = "taken over from the previous plan";
 fn options() -> ChangeOptions {
     ChangeOptions {
         instance: "default".to_owned(),
-        revision: Some("0123456789abcdef0123456789abcdef01234567".to_owned()),
+        revision: Some(Revision::new("0123456789abcdef0123456789abcdef01234567")),
         adopt: false,
         recreate: false,
         prune: PruneGuard::default(),

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use mcs_gitops::manifest::{self, FileContent, ObjectKey, Policy};
 use mcs_gitops::plan::checks::live_inventory;
 use mcs_gitops::plan::live::{LiveBinding, LiveCluster};
-use mcs_gitops::plan::{Blocker, ChangeOptions, LiveState, Plan, PruneGuard};
+use mcs_gitops::plan::{Blocker, ChangeOptions, LiveState, Plan, PruneGuard, Retry};
 use mcs_gitops::report::{Color, review_json, review_markdown, review_text};
 use mcs_gitops::review::{self, Change, Finding, Live, Review, Revision, Verdict};
 use proptest::prelude::*;
@@ -318,6 +318,8 @@ fn planned(head: &Repo, live: &LiveState) -> (manifest::Desired, Plan) {
                 "Apply failed with 1 conflict: conflict with \"ops-script\": .spec.consumerClusters"
                     .to_owned(),
             managers: vec!["ops-script".to_owned()],
+            code: Some(409),
+            retry: Retry::Terminal,
         }),
     );
     (after, plan)

@@ -1,11 +1,11 @@
 //! `mcs-gitops apply`: one-shot reconcile of a revision.
 
 use super::validate::sources;
-use super::{Outcome, color_for_stdout, federation, read_source, settings};
+use super::{Outcome, color_for_stdout, connect, read_failed, read_source};
 use crate::cli::{ApplyArgs, ApplyFormat, ColorWhen};
-use crate::federation::ApplyOptions;
+use crate::config;
 use crate::federation::Reading;
-use crate::reconcile::{self, Depth};
+use crate::reconcile::{ApplyVerdict, Pipeline};
 use crate::report::diagnostics::render_diagnostic;
 use crate::report::{apply, plan_json};
 
@@ -18,49 +18,43 @@ pub async fn run(args: &ApplyArgs, color: ColorWhen) -> Outcome {
             return Outcome::CouldNotRun;
         }
     };
-    let Some(federation) = federation(&args.federation).await else {
+    let Some(federation) = connect(&args.federation).await else {
         return Outcome::CouldNotRun;
     };
-    let options = ApplyOptions {
-        force_conflicts: args.force_conflicts,
-        concurrency: args.concurrency,
-        dry_run: args.dry_run,
+    let settings = config::settings(
+        &args.policy,
+        Some(&args.federation.instance),
+        Some(&args.change),
+        config::apply_options(args),
+    );
+    let reading = match args.output {
+        ApplyFormat::Json => Reading::Placement,
+        ApplyFormat::Text => Reading::Objects,
     };
-    let settings = settings(&args.federation, &args.policy, &args.change, options);
-    let revision = snapshot.revision.as_deref();
-    let planned = match reconcile::plan(
-        &federation,
-        &snapshot.files,
-        revision,
-        &settings,
-        Depth::Classify,
-        match args.output {
-            ApplyFormat::Json => Reading::Placement,
-            ApplyFormat::Text => Reading::Objects,
-        },
-    )
-    .await
+    let pipeline = Pipeline::new(settings, federation);
+    let (planned, applied) = match pipeline
+        .apply_revision(&snapshot.files, snapshot.revision.as_ref(), reading)
+        .await
     {
-        Ok(planned) => planned,
-        Err(error) => {
-            eprintln!("mcs-gitops: cannot read the federation: {error}");
-            return Outcome::CouldNotRun;
-        }
+        Ok(done) => done,
+        Err(error) => return read_failed(&error),
     };
-    let report = reconcile::apply(&federation, &planned, &settings).await;
     let color = color_for_stdout(color);
     match args.output {
         ApplyFormat::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&plan_json::to_json(&planned.plan, report.as_ref()))
-                .expect("JSON of plain data")
+            serde_json::to_string_pretty(&plan_json::to_json(
+                &planned.plan,
+                applied.report.as_ref()
+            ))
+            .expect("JSON of plain data")
         ),
         ApplyFormat::Text => {
             let sources = sources(&snapshot);
             for diagnostic in &planned.plan.diagnostics {
                 println!("{}", render_diagnostic(diagnostic, &sources, color));
             }
-            match &report {
+            match &applied.report {
                 Some(report) => print!("{}", apply::render(report, color)),
                 None => println!(
                     "{} the revision is invalid; nothing was applied",
@@ -69,10 +63,11 @@ pub async fn run(args: &ApplyArgs, color: ColorWhen) -> Outcome {
             }
         }
     }
-    match report {
-        None => Outcome::Invalid,
-        Some(report) if !report.succeeded() => Outcome::Invalid,
-        Some(report) if report.dry_run && report.written() > 0 => Outcome::ChangesPending,
-        Some(_) => Outcome::Clean,
+    match applied.verdict {
+        ApplyVerdict::Invalid | ApplyVerdict::Incomplete { .. } => Outcome::Invalid,
+        ApplyVerdict::Complete { written } if args.dry_run && written > 0 => {
+            Outcome::ChangesPending
+        }
+        ApplyVerdict::Complete { .. } => Outcome::Clean,
     }
 }

@@ -8,14 +8,12 @@ pub mod review;
 pub mod run;
 pub mod validate;
 
-use std::collections::BTreeSet;
 use std::io::IsTerminal;
 
-use crate::cli::{ChangeArgs, ColorWhen, FederationArgs, PolicyArgs, SourceArgs};
-use crate::federation::{ApplyOptions, ConnectOptions, Federation, Scope, connect};
-use crate::manifest::Policy;
-use crate::plan::{ChangeOptions, PruneGuard};
-use crate::reconcile::Settings;
+use crate::cli::{ColorWhen, FederationArgs, SourceArgs};
+use crate::config;
+use crate::federation::{self, KubeFederation, ReadError};
+use crate::reconcile::PlanVerdict;
 use crate::report::Color;
 use crate::source::{self, Snapshot, SourceError};
 
@@ -34,6 +32,15 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// How a planning command ends: invalid or blocked is 1, changes 2.
+    pub fn of_plan(verdict: PlanVerdict) -> Self {
+        match verdict {
+            PlanVerdict::Invalid | PlanVerdict::Blocked => Outcome::Invalid,
+            PlanVerdict::Changes => Outcome::ChangesPending,
+            PlanVerdict::Clean => Outcome::Clean,
+        }
+    }
+
     /// The process exit code.
     pub fn exit_code(self) -> u8 {
         match self {
@@ -66,30 +73,10 @@ pub fn read_source(args: &SourceArgs) -> Result<Snapshot, SourceError> {
     }
 }
 
-/// The operator's tenancy policy from flags.
-pub fn policy(args: &PolicyArgs) -> Policy {
-    let set = |list: &Option<Vec<String>>| -> Option<BTreeSet<String>> {
-        list.as_ref().map(|l| {
-            l.iter()
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-    };
-    Policy {
-        allowed_namespaces: set(&args.allowed_namespaces),
-        allowed_clusters: set(&args.allowed_clusters),
-    }
-}
-
 /// Connects to the federation named by the flags; errors are printed.
-pub async fn federation(args: &FederationArgs) -> Option<Federation> {
-    let options = ConnectOptions {
-        kubeconfig: args.kubeconfig.clone(),
-        context: args.context.clone(),
-    };
-    match connect(&options).await {
-        Ok(client) => Some(Federation::new(client, args.instance.clone())),
+pub async fn connect(args: &FederationArgs) -> Option<KubeFederation> {
+    match federation::connect(&config::connect_options(args)).await {
+        Ok(client) => Some(KubeFederation::new(client, args.instance.clone())),
         Err(error) => {
             eprintln!("mcs-gitops: {error}");
             None
@@ -97,31 +84,8 @@ pub async fn federation(args: &FederationArgs) -> Option<Federation> {
     }
 }
 
-/// Resolves reconcile settings from flags.
-pub fn settings(
-    federation: &FederationArgs,
-    policy_args: &PolicyArgs,
-    change: &ChangeArgs,
-    apply: ApplyOptions,
-) -> Settings {
-    let policy = policy(policy_args);
-    let scope = match &policy.allowed_namespaces {
-        Some(namespaces) => Scope::Namespaces(namespaces.clone()),
-        None => Scope::AllNamespaces,
-    };
-    Settings {
-        policy,
-        scope,
-        changes: ChangeOptions {
-            instance: federation.instance.clone(),
-            revision: None,
-            adopt: change.adopt,
-            recreate: change.recreate,
-            prune: PruneGuard {
-                max_fraction: change.max_prune_fraction,
-                allow_mass_prune: change.allow_mass_prune,
-            },
-        },
-        apply,
-    }
+/// Reports a live read that failed; the command could not run.
+pub fn read_failed(error: &ReadError) -> Outcome {
+    eprintln!("mcs-gitops: cannot read the federation: {error}");
+    Outcome::CouldNotRun
 }

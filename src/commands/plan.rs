@@ -1,11 +1,11 @@
 //! `mcs-gitops plan`: the dry-run diff of a revision against the federation.
 
 use super::validate::sources;
-use super::{Outcome, color_for_stdout, federation, read_source, settings};
+use super::{Outcome, color_for_stdout, connect, read_failed, read_source};
 use crate::cli::{ColorWhen, PlanArgs, PlanFormat};
-use crate::federation::ApplyOptions;
-use crate::federation::Reading;
-use crate::reconcile::{self, Depth};
+use crate::config;
+use crate::federation::{ApplyOptions, Reading};
+use crate::reconcile::{Depth, Pipeline};
 use crate::report::{plan_json, plan_markdown, plan_text};
 
 /// Runs `plan`.
@@ -17,31 +17,27 @@ pub async fn run(args: &PlanArgs, color: ColorWhen) -> Outcome {
             return Outcome::CouldNotRun;
         }
     };
-    let Some(federation) = federation(&args.federation).await else {
+    let Some(federation) = connect(&args.federation).await else {
         return Outcome::CouldNotRun;
     };
-    let settings = settings(
-        &args.federation,
+    let settings = config::settings(
         &args.policy,
-        &args.change,
+        Some(&args.federation.instance),
+        Some(&args.change),
         ApplyOptions::default(),
     );
-    let revision = snapshot.revision.as_deref();
-    let planned = match reconcile::plan(
-        &federation,
-        &snapshot.files,
-        revision,
-        &settings,
-        Depth::ServerDiff,
-        Reading::Placement,
-    )
-    .await
+    let pipeline = Pipeline::new(settings, federation);
+    let planned = match pipeline
+        .plan_revision(
+            &snapshot.files,
+            snapshot.revision.as_ref(),
+            Depth::ServerDiff,
+            Reading::Placement,
+        )
+        .await
     {
         Ok(planned) => planned,
-        Err(error) => {
-            eprintln!("mcs-gitops: cannot read the federation: {error}");
-            return Outcome::CouldNotRun;
-        }
+        Err(error) => return read_failed(&error),
     };
     let plan = &planned.plan;
     match args.output {
@@ -56,11 +52,5 @@ pub async fn run(args: &PlanArgs, color: ColorWhen) -> Outcome {
                 .expect("JSON of plain data")
         ),
     }
-    if !plan.is_valid() || plan.is_blocked() {
-        Outcome::Invalid
-    } else if plan.has_changes() {
-        Outcome::ChangesPending
-    } else {
-        Outcome::Clean
-    }
+    Outcome::of_plan(planned.verdict())
 }

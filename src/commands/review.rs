@@ -9,14 +9,12 @@
 //! saying less than was asked.
 
 use super::validate::sources;
-use super::{Outcome, color_for_stdout, federation, policy, settings};
-use crate::cli::{ChangeArgs, ColorWhen, FederationArgs, ReviewArgs, ReviewFormat};
-use crate::federation::ApplyOptions;
-use crate::federation::Reading;
-use crate::manifest;
-use crate::plan::PruneGuard;
+use super::{Outcome, color_for_stdout, read_failed};
+use crate::cli::{ColorWhen, ReviewArgs, ReviewFormat};
+use crate::config;
+use crate::federation::{ApplyOptions, ConnectOptions, KubeFederation, Reading};
 use crate::plan::ownership::DEFAULT_INSTANCE;
-use crate::reconcile::{self, Depth, Planned};
+use crate::reconcile::{self, Depth, Pipeline, Planned};
 use crate::report::{review_json, review_markdown, review_text};
 use crate::review::{self, Live, Review, Revision, Verdict};
 use crate::source::{Snapshot, SourceError, git};
@@ -30,7 +28,8 @@ pub async fn run(args: &ReviewArgs, color: ColorWhen) -> Outcome {
             return Outcome::CouldNotRun;
         }
     };
-    let before = manifest::load(&base.files, &policy(&args.policy));
+    let policy = config::policy(&args.policy);
+    let before = reconcile::check(&base.files, &policy).desired;
     let base_rev = Revision::new(&args.base, base.revision.clone());
     let head_rev = Revision::new(&args.head, head.revision.clone());
     let review = if args.kubeconfig.is_some() || args.context.is_some() {
@@ -43,7 +42,7 @@ pub async fn run(args: &ReviewArgs, color: ColorWhen) -> Outcome {
         };
         review::compare(base_rev, head_rev, &before, &planned.desired, Some(live))
     } else {
-        let after = manifest::load(&head.files, &policy(&args.policy));
+        let after = reconcile::check(&head.files, &policy).desired;
         review::compare(base_rev, head_rev, &before, &after, None)
     };
     print(&review, args.output, &head, color);
@@ -71,38 +70,34 @@ fn read_both(args: &ReviewArgs) -> Result<(Snapshot, Snapshot), SourceError> {
 }
 
 /// Reads the federation and plans the head against it, with a server-side
-/// dry run; failures are printed.
+/// dry run; failures are printed. A review has no instance of its own: it
+/// sees the federation as the default instance does.
 async fn plan_live(args: &ReviewArgs, head: &Snapshot) -> Option<Planned> {
-    let federation_args = FederationArgs {
+    let options = ConnectOptions {
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
-        instance: DEFAULT_INSTANCE.to_owned(),
     };
-    let change = ChangeArgs {
-        max_prune_fraction: PruneGuard::default().max_fraction,
-        ..ChangeArgs::default()
+    let client = match crate::federation::connect(&options).await {
+        Ok(client) => client,
+        Err(error) => {
+            eprintln!("mcs-gitops: {error}");
+            return None;
+        }
     };
-    let settings = settings(
-        &federation_args,
-        &args.policy,
-        &change,
-        ApplyOptions::default(),
-    );
-    let federation = federation(&federation_args).await?;
-    let revision = head.revision.as_deref();
-    match reconcile::plan(
-        &federation,
-        &head.files,
-        revision,
-        &settings,
-        Depth::ServerDiff,
-        Reading::Placement,
-    )
-    .await
+    let settings = config::settings(&args.policy, None, None, ApplyOptions::default());
+    let pipeline = Pipeline::new(settings, KubeFederation::new(client, DEFAULT_INSTANCE));
+    match pipeline
+        .plan_revision(
+            &head.files,
+            head.revision.as_ref(),
+            Depth::ServerDiff,
+            Reading::Placement,
+        )
+        .await
     {
         Ok(planned) => Some(planned),
         Err(error) => {
-            eprintln!("mcs-gitops: cannot read the federation: {error}");
+            let _ = read_failed(&error);
             None
         }
     }

@@ -2,26 +2,20 @@
 
 use tokio_util::sync::CancellationToken;
 
-use super::{Outcome, federation, settings};
+use super::{Outcome, connect};
 use crate::cli::RunArgs;
 use crate::config;
 
 /// Runs the daemon until SIGTERM or SIGINT.
 pub async fn run(args: &RunArgs) -> Outcome {
-    let settings = settings(
-        &args.federation,
-        &args.policy,
-        &args.change,
-        config::apply_options(args),
-    );
-    let daemon_config = match config::daemon(args, settings) {
+    let daemon_config = match config::daemon(args) {
         Ok(config) => config,
         Err(error) => {
             eprintln!("mcs-gitops: {error}");
             return Outcome::CouldNotRun;
         }
     };
-    let Some(federation) = federation(&args.federation).await else {
+    let Some(federation) = connect(&args.federation).await else {
         return Outcome::CouldNotRun;
     };
     let listener = match tokio::net::TcpListener::bind(args.listen).await {

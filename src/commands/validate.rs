@@ -2,9 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{Outcome, color_for_stdout, policy, read_source};
+use super::{Outcome, color_for_stdout, read_source};
 use crate::cli::{ColorWhen, ValidateArgs, ValidateFormat};
-use crate::manifest::{self, FileContent};
+use crate::config;
+use crate::manifest::FileContent;
+use crate::reconcile;
 use crate::report::diagnostics::{self, Sources};
 use crate::source::Snapshot;
 
@@ -17,24 +19,26 @@ pub fn run(args: &ValidateArgs, color: ColorWhen) -> Outcome {
             return Outcome::CouldNotRun;
         }
     };
-    let desired = manifest::load(&snapshot.files, &policy(&args.policy));
+    let checked = reconcile::check(&snapshot.files, &config::policy(&args.policy));
+    let desired = &checked.desired;
     match args.output {
         ValidateFormat::Text => {
             let sources = sources(&snapshot);
             print!(
                 "{}",
-                diagnostics::render_text(&desired, &sources, color_for_stdout(color))
+                diagnostics::render_text(desired, &sources, color_for_stdout(color))
             );
         }
         ValidateFormat::Json => {
-            let json = diagnostics::to_json(&desired, snapshot.revision.as_deref());
+            let revision = snapshot.revision.as_ref().map(|r| r.as_str());
+            let json = diagnostics::to_json(desired, revision);
             println!(
                 "{}",
                 serde_json::to_string_pretty(&json).expect("JSON of plain data")
             );
         }
     }
-    if desired.is_valid() {
+    if checked.valid {
         Outcome::Clean
     } else {
         Outcome::Invalid

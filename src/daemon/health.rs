@@ -11,6 +11,10 @@ pub struct Readiness {
     pub source_error: Option<String>,
     /// Why the last read of the federation failed, if it did.
     pub federation_error: Option<String>,
+    /// Why the current revision is stalled, if it is: a failure retrying
+    /// does not cure. The daemon stays ready (it takes webhooks and serves
+    /// metrics); `/readyz` says so in its answer.
+    pub stalled: Option<String>,
 }
 
 impl Readiness {
@@ -26,6 +30,14 @@ impl Readiness {
             return Err("waiting for the first fetch and live sync".to_owned());
         }
         Ok(())
+    }
+
+    /// The answer of a ready daemon: `ok`, or what is stalled.
+    pub fn ready_text(&self) -> String {
+        match &self.stalled {
+            Some(reason) => format!("ok; stalled: {reason}\n"),
+            None => "ok\n".to_owned(),
+        }
     }
 }
 

@@ -63,7 +63,7 @@ pub async fn serve(
 
 async fn readyz(State(state): State<Arc<HttpState>>) -> Response {
     match state.health.readiness().verdict() {
-        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Ok(()) => (StatusCode::OK, state.health.readiness().ready_text()).into_response(),
         Err(reason) => (
             StatusCode::SERVICE_UNAVAILABLE,
             format!("not ready: {reason}\n"),

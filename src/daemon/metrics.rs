@@ -36,6 +36,7 @@ pub struct Metrics {
     last_success: Gauge<f64, AtomicU64>,
     leader: Gauge,
     source_up: Gauge,
+    stalled: Gauge,
 }
 
 impl Default for Metrics {
@@ -96,7 +97,14 @@ impl Metrics {
             "1 if the last Git fetch succeeded",
             source_up.clone(),
         );
+        let stalled = Gauge::default();
+        registry.register(
+            "stalled",
+            "1 while the current revision is stalled by a failure that retrying does not cure",
+            stalled.clone(),
+        );
         Metrics {
+            stalled,
             registry,
             reconciles,
             duration,
@@ -148,6 +156,11 @@ impl Metrics {
     /// Records leadership.
     pub fn set_leader(&self, leader: bool) {
         self.leader.set(i64::from(leader));
+    }
+
+    /// Records whether the current revision is stalled.
+    pub fn set_stalled(&self, stalled: bool) {
+        self.stalled.set(i64::from(stalled));
     }
 
     /// Records whether the source answers.

@@ -2,42 +2,66 @@
 //!
 //! [`run`] wires them: triggers (interval, resync, webhook, local file
 //! changes, SIGHUP, drift of managed objects) feed one channel; the loop
-//! coalesces whatever arrived during a reconcile into one more run, retries
-//! transient failures with exponential backoff, and finishes the run in
-//! flight when shutdown is requested. Only the lease holder writes.
+//! ([`pacing`]) coalesces whatever arrived during a cycle into one more,
+//! retries transient failures with capped backoff, stalls on terminal ones,
+//! and finishes the cycle in flight when shutdown is requested. A cycle
+//! ([`cycle`]) is the reconcile pipeline plus the daemon's memory of what
+//! it has done ([`memory`]). Only the lease holder writes.
 
-pub mod cycle;
-pub mod health;
-pub mod http;
-pub mod lease;
-mod memo;
-pub mod metrics;
-pub mod outcome;
-pub mod status;
-pub mod triggers;
+pub(crate) mod cycle;
+pub(crate) mod health;
+pub(crate) mod http;
+pub(crate) mod lease;
+mod memory;
+pub(crate) mod metrics;
+pub(crate) mod pacing;
+pub(crate) mod repo;
+mod report;
+pub(crate) mod status;
+#[cfg(test)]
+mod tests;
+pub(crate) mod triggers;
 pub mod webhook;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use backon::{BackoffBuilder, ExponentialBuilder};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use self::cycle::{CycleConfig, CycleOutcome, Reconciler};
+use self::cycle::{Mode, Observers, Reconciler};
 use self::health::Health;
 use self::http::{HttpState, WebhookSettings};
 use self::lease::LeaseConfig;
 use self::metrics::Metrics;
+use self::repo::{Tracked, blocking};
+use self::report::Reporter;
+use self::status::StatusWriter;
 use self::triggers::{Trigger, TriggerSender};
 use self::webhook::RateLimiter;
-use crate::federation::Federation;
+use crate::federation::KubeFederation;
 use crate::federation::cache::LiveCache;
-use crate::reconcile::Settings;
+use crate::reconcile::{Pipeline, Settings};
 use crate::source::auth::GitAuth;
 use crate::source::mirror::{Origin, RemoteError};
+use crate::source::trust::TrustedKeys;
+
+/// What a cycle reads and where it reports.
+#[derive(Clone, Debug)]
+pub struct CycleConfig {
+    /// Branch tracked.
+    pub branch: String,
+    /// Subdirectory of the repository holding the configuration ("" for all).
+    pub subdir: String,
+    /// Apply or dry run.
+    pub mode: Mode,
+    /// Where status reports go; `None` disables them.
+    pub status: Option<StatusWriter>,
+    /// Keys new commits must be signed with; `None` accepts unsigned commits.
+    pub trust: Option<Arc<TrustedKeys>>,
+}
 
 /// Everything the daemon needs, resolved from flags, files and environment.
 pub struct DaemonConfig {
@@ -47,7 +71,7 @@ pub struct DaemonConfig {
     pub auth: GitAuth,
     /// Where remote mirrors are kept.
     pub cache_dir: PathBuf,
-    /// Reconcile loop settings.
+    /// What cycles read and where they report.
     pub cycle: CycleConfig,
     /// Reconcile settings.
     pub settings: Settings,
@@ -78,7 +102,7 @@ pub enum DaemonError {
 /// Runs the daemon until `shutdown` is cancelled; the run in flight finishes first.
 pub async fn run(
     config: DaemonConfig,
-    federation: Federation,
+    federation: KubeFederation,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), DaemonError> {
@@ -89,9 +113,7 @@ pub async fn run(
         config.auth.clone(),
         config.cache_dir.clone(),
     );
-    let origin = tokio::task::spawn_blocking(move || Origin::open(&repo, auth, &cache_dir))
-        .await
-        .expect("opening the repository panicked")?;
+    let origin = blocking(move || Origin::open(&repo, auth, &cache_dir)).await?;
     tracing::info!(repo = %origin.display(), branch = %config.cycle.branch, "source opened");
     let local_git_dir =
         matches!(origin, Origin::Local { .. }).then(|| origin.repo().path().to_owned());
@@ -111,19 +133,40 @@ pub async fn run(
         triggers: tx.clone(),
     });
     let server = tokio::spawn(http::serve(listener, http, shutdown.clone()));
-    let mut reconciler = Reconciler::new(
+    let tracked = Tracked {
+        origin: origin.clone(),
+        branch: config.cycle.branch.clone(),
+        subdir: config.cycle.subdir.clone(),
+        trust: config.cycle.trust.clone(),
+    };
+    let reporter = Reporter {
         origin,
-        federation,
-        config.settings,
-        config.cycle,
+        writer: config.cycle.status.clone(),
+    };
+    let observers = Observers {
         health,
         metrics,
         leader,
+        own_writes,
+    };
+    let reconciler = Reconciler::new(
+        Pipeline::new(config.settings, federation),
+        cache,
+        tracked,
+        config.cycle.mode,
+        reporter,
+        observers,
     );
-    reconciler.own_writes = own_writes;
-    reconciler.cache = Some(cache);
     tx.send(Trigger::Signal);
-    reconcile_loop(reconciler, rx, tx, config.interval, shutdown.clone()).await;
+    pacing::reconcile_loop(
+        reconciler,
+        rx,
+        tx,
+        config.interval,
+        shutdown.clone(),
+        release_freed_memory,
+    )
+    .await;
     shutdown.cancel();
     server
         .await
@@ -133,7 +176,7 @@ pub async fn run(
 
 fn start_election(
     config: &DaemonConfig,
-    federation: &Federation,
+    federation: &KubeFederation,
     metrics: &Arc<Metrics>,
     tx: &TriggerSender,
     shutdown: &CancellationToken,
@@ -185,112 +228,6 @@ fn start_triggers(
         Err(error) => {
             tracing::warn!(%error, "cannot watch the local repository; polling only");
             Ok(None)
-        }
-    }
-}
-
-/// Spaces out runs after failures: automatic triggers (interval, resync,
-/// drift) are held back until the backoff delay has passed; explicit ones
-/// (webhook, SIGHUP, local changes) still run at once.
-struct Pacer {
-    interval: Duration,
-    delays: backon::ExponentialBackoff,
-    quiet_until: Option<tokio::time::Instant>,
-}
-
-impl Pacer {
-    fn new(interval: Duration) -> Self {
-        Pacer {
-            interval,
-            delays: Self::backoff(interval),
-            quiet_until: None,
-        }
-    }
-
-    fn backoff(interval: Duration) -> backon::ExponentialBackoff {
-        ExponentialBuilder::default()
-            .with_min_delay(Duration::from_secs(1))
-            .with_max_delay(
-                (interval * 10).clamp(Duration::from_secs(10), Duration::from_secs(300)),
-            )
-            .with_jitter()
-            .without_max_times()
-            .build()
-    }
-
-    fn holds_back(&self, trigger: Trigger) -> bool {
-        let automatic = matches!(
-            trigger,
-            Trigger::Interval | Trigger::Resync | Trigger::Drift
-        );
-        automatic
-            && self
-                .quiet_until
-                .is_some_and(|t| tokio::time::Instant::now() < t)
-    }
-
-    /// Records a failure; returns when to retry.
-    fn failed(&mut self) -> Duration {
-        let delay = self.delays.next().unwrap_or(self.interval);
-        self.quiet_until = Some(tokio::time::Instant::now() + delay);
-        delay
-    }
-
-    fn succeeded(&mut self) {
-        self.delays = Self::backoff(self.interval);
-        self.quiet_until = None;
-    }
-}
-
-async fn reconcile_loop(
-    mut reconciler: Reconciler,
-    mut rx: mpsc::Receiver<Trigger>,
-    tx: TriggerSender,
-    interval: Duration,
-    shutdown: CancellationToken,
-) {
-    let mut pacer = Pacer::new(interval);
-    let mut trimmed_at = None;
-    loop {
-        let first = tokio::select! {
-            _ = shutdown.cancelled() => return,
-            trigger = rx.recv() => match trigger { Some(t) => t, None => return },
-        };
-        let mut triggers = vec![first];
-        while let Ok(more) = rx.try_recv() {
-            triggers.push(more);
-        }
-        triggers.retain(|t| !pacer.holds_back(*t));
-        if triggers.is_empty() {
-            continue;
-        }
-        let full = triggers.iter().any(|t| t.forces_full_run());
-        tracing::debug!(?triggers, full, "reconcile triggered");
-        let outcome = reconciler.cycle(full).await;
-        // After a cycle that did work, or once the watches replaced entries
-        // since the last trim (a burst of them frees as much as a cycle).
-        let generation = reconciler.cache.as_ref().map(LiveCache::generation);
-        let idle = matches!(
-            outcome,
-            CycleOutcome::Skipped | CycleOutcome::Settled | CycleOutcome::Standby
-        );
-        if !idle || generation != trimmed_at {
-            release_freed_memory();
-            trimmed_at = generation;
-        }
-        match outcome {
-            CycleOutcome::Transient(reason) | CycleOutcome::Terminal(reason) => {
-                let delay = pacer.failed();
-                tracing::warn!(%reason, retry_in = ?delay, "reconcile failed; retrying with backoff");
-                let (tx, shutdown) = (tx.clone(), shutdown.clone());
-                tokio::spawn(async move {
-                    tokio::select! {
-                        _ = shutdown.cancelled() => {}
-                        _ = tokio::time::sleep(delay) => tx.send(Trigger::Retry),
-                    }
-                });
-            }
-            _ => pacer.succeeded(),
         }
     }
 }

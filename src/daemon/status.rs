@@ -5,8 +5,9 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::report::status::StatusFiles;
 use crate::source::mirror::{Origin, RemoteError};
-use crate::source::status::{Author, Committed, StatusFiles, commit_reports};
+use crate::source::status::{Author, Committed, commit_reports};
 
 /// Where and as whom reports are committed.
 #[derive(Clone, Debug)]

@@ -1,5 +1,5 @@
 //! One consistent-enough read of the live state: six lists, sent
-//! concurrently.
+//! concurrently, each reduced to what plans read as it arrives.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -9,57 +9,26 @@ use kube::api::ListParams;
 use kube::core::Request;
 use serde_json::Value;
 
+use super::api::{Reading, Scope};
+use super::error::{ApiError, ReadError};
+use super::kube::KubeFederation;
 use super::resources::{
     CLUSTER, EVENT, MULTI_CLUSTER_SERVICE, RESOURCE_BINDING, Resource, SERVICE, WORK, list_raw,
 };
-use super::{Federation, FederationError, describe};
 use crate::manifest::ObjectKey;
 use crate::plan::live::{
     LiveBinding, LiveCluster, LiveEvent, LiveObject, LiveState, LiveWork, WORK_MCS_NAME_LABEL,
 };
 
-/// How much of the live state to read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reading {
-    /// Clusters, MultiClusterServices and Services: enough to apply.
-    Objects,
-    /// Also bindings, Works and Events: enough to report placement.
-    Placement,
-}
-
-/// Which namespaces to read.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum Scope {
-    /// Every namespace, with cluster-wide lists.
-    #[default]
-    AllNamespaces,
-    /// Only these namespaces, one list each (for reconcilers limited by RBAC).
-    Namespaces(BTreeSet<String>),
-}
-
-impl Scope {
-    fn namespaces(&self) -> Vec<Option<&str>> {
-        match self {
-            Scope::AllNamespaces => vec![None],
-            Scope::Namespaces(set) => set.iter().map(|ns| Some(ns.as_str())).collect(),
-        }
-    }
-}
-
-impl Federation {
-    /// Reads clusters, MCS objects, Services, bindings, Works and Events.
-    pub async fn snapshot(&self, scope: &Scope) -> Result<LiveState, FederationError> {
-        self.read(scope, Reading::Placement).await
-    }
-
+impl KubeFederation {
     /// Reads what `reading` asks for: placement (bindings, Works, Events)
     /// is by far the largest part of a federation's state, and applying
     /// does not need it.
-    pub async fn read(
+    pub(super) async fn list_state(
         &self,
         scope: &Scope,
         reading: Reading,
-    ) -> Result<LiveState, FederationError> {
+    ) -> Result<LiveState, ReadError> {
         if reading == Reading::Objects {
             return self.objects_only(scope).await;
         }
@@ -108,7 +77,7 @@ impl Federation {
         Ok(state)
     }
 
-    async fn objects_only(&self, scope: &Scope) -> Result<LiveState, FederationError> {
+    async fn objects_only(&self, scope: &Scope) -> Result<LiveState, ReadError> {
         let all = ListParams::default();
         let (clusters, objects, services) = tokio::try_join!(
             self.list(&CLUSTER, &Scope::AllNamespaces, &all),
@@ -137,7 +106,7 @@ impl Federation {
         resource: &'static Resource,
         scope: &Scope,
         params: &ListParams,
-    ) -> Result<Vec<Value>, FederationError> {
+    ) -> Result<Vec<Value>, ReadError> {
         let lists = scope
             .namespaces()
             .into_iter()
@@ -149,7 +118,7 @@ impl Federation {
     }
 
     /// Service keys, read as metadata only (the Services' specs are not needed).
-    async fn service_keys(&self, scope: &Scope) -> Result<BTreeSet<ObjectKey>, FederationError> {
+    async fn service_keys(&self, scope: &Scope) -> Result<BTreeSet<ObjectKey>, ReadError> {
         let mut keys = BTreeSet::new();
         for ns in scope.namespaces() {
             let request = Request::new(SERVICE.url(ns));
@@ -177,11 +146,9 @@ impl Federation {
     }
 }
 
-fn list_failed(resource: &Resource, error: &kube::Error) -> FederationError {
-    let (reason, retry) = describe(error);
-    FederationError::ListFailed {
+fn list_failed(resource: &Resource, error: &kube::Error) -> ReadError {
+    ReadError::ListFailed {
         resource: resource.plural,
-        reason,
-        retry,
+        source: ApiError::from_kube(error),
     }
 }

@@ -5,105 +5,19 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, Preconditions};
-use serde::Serialize;
 use serde_json::Value;
 
-use super::Federation;
+use super::api::ApplyOptions;
+use super::error::ApiError;
+use super::kube::KubeFederation;
 use super::resources::MULTI_CLUSTER_SERVICE;
 use crate::manifest::ObjectKey;
 use crate::plan::ownership::FIELD_MANAGER;
-use crate::plan::{Action, Blocker, ObjectChange, Plan};
+use crate::plan::{
+    Action, ApplyReport, Blocker, ObjectChange, ObjectOutcome, ObjectResult, Plan, Retry,
+};
 
-/// How to write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ApplyOptions {
-    /// Take ownership of fields another manager holds (`--force-conflicts`).
-    pub force_conflicts: bool,
-    /// Requests in flight at once.
-    pub concurrency: usize,
-    /// Ask the server to validate without persisting.
-    pub dry_run: bool,
-}
-
-impl Default for ApplyOptions {
-    fn default() -> Self {
-        ApplyOptions {
-            force_conflicts: false,
-            concurrency: 32,
-            dry_run: false,
-        }
-    }
-}
-
-/// What happened to one object.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase", tag = "outcome")]
-pub enum ObjectOutcome {
-    /// The change was made (in a dry run: the server accepted it).
-    Done,
-    /// Nothing to do.
-    Skipped,
-    /// Not attempted: the plan blocked it.
-    Blocked {
-        /// Why.
-        blocker: Blocker,
-    },
-    /// Attempted and refused by the API.
-    Failed {
-        /// Why.
-        blocker: Blocker,
-    },
-}
-
-/// One object's result.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ObjectResult {
-    /// The object.
-    pub key: ObjectKey,
-    /// What was planned.
-    pub action: Action,
-    /// What happened.
-    pub outcome: ObjectOutcome,
-    /// The resourceVersion the server gave the object, when it was written.
-    #[serde(skip)]
-    pub resource_version: Option<String>,
-}
-
-/// The result of applying a plan.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct ApplyReport {
-    /// Per object, sorted by key.
-    pub results: Vec<ObjectResult>,
-    /// Whether this was a dry run.
-    pub dry_run: bool,
-}
-
-impl ApplyReport {
-    /// Results that were blocked or failed.
-    pub fn problems(&self) -> impl Iterator<Item = &ObjectResult> {
-        self.results.iter().filter(|r| {
-            matches!(
-                r.outcome,
-                ObjectOutcome::Blocked { .. } | ObjectOutcome::Failed { .. }
-            )
-        })
-    }
-
-    /// Whether every change was made.
-    pub fn succeeded(&self) -> bool {
-        self.problems().next().is_none()
-    }
-
-    /// How many objects were written (or would be, in a dry run).
-    pub fn written(&self) -> usize {
-        self.results
-            .iter()
-            .filter(|r| r.outcome == ObjectOutcome::Done)
-            .count()
-    }
-}
-
-impl Federation {
+impl KubeFederation {
     fn mcs_api(&self, namespace: &str) -> Api<DynamicObject> {
         Api::namespaced_with(
             self.client.clone(),
@@ -125,7 +39,7 @@ impl Federation {
 
     /// Asks the server how each applying change would store the object, and
     /// records the answer (or the refusal) in the plan.
-    pub async fn dry_run(&self, plan: &mut Plan, options: ApplyOptions) {
+    pub(super) async fn dry_run_changes(&self, plan: &mut Plan, options: ApplyOptions) {
         let candidates: Vec<(ObjectKey, Value)> = plan
             .changes
             .iter()
@@ -133,7 +47,10 @@ impl Federation {
             .filter_map(|c| Some((c.key.clone(), c.desired.clone()?)))
             .collect();
         let params = self.patch_params(options.force_conflicts, true);
-        let views: Vec<(ObjectKey, Result<Value, Blocker>)> = futures::stream::iter(candidates)
+        // The futures are made before they are streamed: a stream of
+        // closures over borrowed data is not `Send` to the compiler.
+        let requests: Vec<_> = candidates
+            .into_iter()
             .map(|(key, desired)| {
                 let params = params.clone();
                 async move {
@@ -141,6 +58,8 @@ impl Federation {
                     (key, result)
                 }
             })
+            .collect();
+        let views: Vec<(ObjectKey, Result<Value, Blocker>)> = futures::stream::iter(requests)
             .buffer_unordered(options.concurrency.max(1))
             .collect()
             .await;
@@ -164,8 +83,10 @@ impl Federation {
     }
 
     /// Makes every unblocked change of the plan. The plan must be valid.
-    pub async fn apply(&self, plan: &Plan, options: ApplyOptions) -> ApplyReport {
-        let mut results: Vec<ObjectResult> = futures::stream::iter(plan.changes.iter())
+    pub(super) async fn apply_changes(&self, plan: &Plan, options: ApplyOptions) -> ApplyReport {
+        let requests: Vec<_> = plan
+            .changes
+            .iter()
             .map(|change| async move {
                 let (outcome, resource_version) = self.execute(change, options).await;
                 ObjectResult {
@@ -175,6 +96,8 @@ impl Federation {
                     resource_version,
                 }
             })
+            .collect();
+        let mut results: Vec<ObjectResult> = futures::stream::iter(requests)
             .buffer_unordered(options.concurrency.max(1))
             .collect()
             .await;
@@ -262,6 +185,8 @@ impl Federation {
             api_reason: "Timeout".to_owned(),
             message: "the old object was still being deleted after 60s (a finalizer is pending); it will be created on the next run".to_owned(),
             managers: Vec::new(),
+            code: None,
+            retry: Retry::Transient,
         })
     }
 }
@@ -275,49 +200,6 @@ fn resource_version(object: &Value) -> Option<String> {
 
 /// Turns an API error into a blocker naming the reason and, for conflicts,
 /// the other field managers.
-pub fn rejected(error: &kube::Error) -> Blocker {
-    match error {
-        kube::Error::Api(status) => Blocker::Rejected {
-            api_reason: if status.reason.is_empty() {
-                status.code.to_string()
-            } else {
-                status.reason.clone()
-            },
-            message: status.message.clone(),
-            managers: conflicting_managers(&status.message),
-        },
-        other => Blocker::Rejected {
-            api_reason: "Unreachable".to_owned(),
-            message: other.to_string(),
-            managers: Vec::new(),
-        },
-    }
-}
-
-/// Manager names in a server-side apply conflict message
-/// (`conflict with "kubectl-edit" using ...`).
-pub fn conflicting_managers(message: &str) -> Vec<String> {
-    let mut managers: Vec<String> = message
-        .split("conflict with \"")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
-        .map(str::to_owned)
-        .collect();
-    managers.sort();
-    managers.dedup();
-    managers
-}
-
-#[cfg(test)]
-mod tests {
-    use super::conflicting_managers;
-
-    #[test]
-    fn conflict_messages_name_their_managers() {
-        let message = "Apply failed with 2 conflicts: conflict with \"kubectl-edit\" using networking.karmada.io/v1alpha1: .spec.consumerClusters\nconflict with \"ops-script\" using networking.karmada.io/v1alpha1: .spec.types";
-        assert_eq!(
-            conflicting_managers(message),
-            ["kubectl-edit", "ops-script"]
-        );
-    }
+fn rejected(error: &kube::Error) -> Blocker {
+    ApiError::from_kube(error).into_blocker()
 }

@@ -7,7 +7,9 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+
+use super::key::ObjectKey;
 
 /// How bad a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -276,8 +278,9 @@ pub struct Diagnostic {
     pub hint: Option<String>,
     /// Other places involved.
     pub related: Vec<Related>,
-    /// The object concerned, as `namespace/name`, when known.
-    pub object: Option<String>,
+    /// The object concerned, when known (serialised as `namespace/name`).
+    #[serde(serialize_with = "key_as_text")]
+    pub object: Option<ObjectKey>,
 }
 
 impl Diagnostic {
@@ -315,8 +318,8 @@ impl Diagnostic {
     }
 
     /// Names the object concerned.
-    pub fn for_object(mut self, object: impl fmt::Display) -> Self {
-        self.object = Some(object.to_string());
+    pub fn for_object(mut self, object: &ObjectKey) -> Self {
+        self.object = Some(object.clone());
         self
     }
 
@@ -332,6 +335,13 @@ impl Diagnostic {
     /// Whether this diagnostic makes the revision invalid.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+}
+
+fn key_as_text<S: Serializer>(key: &Option<ObjectKey>, serializer: S) -> Result<S::Ok, S::Error> {
+    match key {
+        Some(key) => serializer.collect_str(key),
+        None => serializer.serialize_none(),
     }
 }
 
@@ -367,6 +377,13 @@ pub fn printable(text: &str) -> String {
     }
     let head: String = text.chars().take(MAX_QUOTED_CHARS - 20).collect();
     format!("{}… ({length} characters)", escaped(&head))
+}
+
+/// A diagnostic location from a serde-saphyr location.
+pub fn spanned_location(path: &str, location: &serde_saphyr::Location) -> Location {
+    let line = u32::try_from(location.line()).unwrap_or(u32::MAX);
+    let column = u32::try_from(location.column()).unwrap_or(u32::MAX);
+    Location::at(path, line, column)
 }
 
 /// Sorts diagnostics by file, line and column, so output is stable.

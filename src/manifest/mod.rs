@@ -11,11 +11,14 @@ pub mod cache;
 pub mod diagnostic;
 pub mod document;
 pub mod inventory;
+pub mod key;
+pub mod limits;
 pub mod model;
 pub mod names;
 pub mod parse;
 pub mod repo_config;
 pub mod repository;
+pub mod revision;
 pub mod validate;
 pub mod yaml_error;
 
@@ -27,3 +30,4 @@ pub use repo_config::{REPO_CONFIG_FILE, RepoConfig};
 pub use repository::{
     Desired, FileContent, Policy, RepoFile, check_inventory, check_policy, load, load_against,
 };
+pub use revision::Revision;

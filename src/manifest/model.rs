@@ -11,36 +11,12 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::diagnostic::Location;
+pub use super::key::ObjectKey;
 
 /// The API group and version of MultiClusterService.
 pub const API_VERSION: &str = "networking.karmada.io/v1alpha1";
 /// The kind of MultiClusterService.
 pub const KIND: &str = "MultiClusterService";
-
-/// Namespace and name of an object.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct ObjectKey {
-    /// Namespace ("default" when the document left it blank).
-    pub namespace: String,
-    /// Name, equal to the Service's name.
-    pub name: String,
-}
-
-impl ObjectKey {
-    /// A key from its parts.
-    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> Self {
-        ObjectKey {
-            namespace: namespace.into(),
-            name: name.into(),
-        }
-    }
-}
-
-impl fmt::Display for ObjectKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.namespace, self.name)
-    }
-}
 
 /// How a Service is exposed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -13,26 +13,13 @@
 
 use std::io::Cursor;
 
-use serde_saphyr::{Budget, Error as YamlError, Options, Spanned};
+use serde_saphyr::{Error as YamlError, Spanned};
 
-use super::diagnostic::{Diagnostic, Location, Rule, printable};
+use super::diagnostic::{Diagnostic, Location, Rule, printable, spanned_location};
 use super::document::{DocumentHead, DocumentShape, McsDocument};
+use super::limits::{MAX_DOCUMENTS, MAX_FILE_BYTES, options};
 use super::model::{API_VERSION, KIND};
-pub use super::yaml_error::yaml_error;
-
-/// Files larger than this are refused before parsing.
-pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
-/// Most YAML documents one file may hold.
-pub const MAX_DOCUMENTS: usize = 1_000;
-/// Deepest nesting of lists and mappings; a MultiClusterService needs four.
-pub const MAX_DEPTH: usize = 32;
-/// Most values (scalars, lists, mappings) in one document, aliases expanded.
-pub const MAX_NODES: usize = 100_000;
-/// Most aliases (`*name`) in one document.
-pub const MAX_ALIASES: usize = 1_000;
-/// Most parser events that aliases may replay in one document: enough to
-/// share a list of clusters, far too few for an alias bomb.
-pub const MAX_ALIAS_EVENTS: usize = 10_000;
+use super::yaml_error::yaml_error;
 
 /// The result of parsing one file.
 #[derive(Debug, Default)]
@@ -41,29 +28,6 @@ pub struct ParsedFile {
     pub documents: Vec<McsDocument>,
     /// Problems found while reading the file.
     pub diagnostics: Vec<Diagnostic>,
-}
-
-/// The parser settings for configuration files: strict, and on a budget no
-/// real MultiClusterService comes near.
-pub fn options() -> Options {
-    let mut budget = Budget::default();
-    budget.max_reader_input_bytes = Some(MAX_FILE_BYTES);
-    budget.max_depth = MAX_DEPTH;
-    budget.flow_nesting_limit = MAX_DEPTH;
-    budget.max_nodes = MAX_NODES;
-    budget.max_events = 3 * MAX_NODES;
-    budget.max_aliases = MAX_ALIASES;
-    budget.max_anchors = MAX_ALIASES;
-    budget.max_merge_keys = MAX_ALIASES;
-    budget.max_recorded_anchor_events = MAX_ALIAS_EVENTS;
-    budget.max_recorded_anchor_bytes = MAX_FILE_BYTES;
-    budget.max_total_scalar_bytes = MAX_FILE_BYTES;
-    let mut options = Options::default();
-    options.budget = Some(budget);
-    options.alias_limits.max_total_replayed_events = MAX_ALIAS_EVENTS;
-    options.alias_limits.max_replay_stack_depth = MAX_DEPTH;
-    options.reject_unsupported_tags = true;
-    options
 }
 
 /// Parses every YAML document of `bytes`, the content of repository file `path`.
@@ -198,13 +162,6 @@ pub fn foreign_kind(
     .with_hint(format!(
         "keep only {KIND} documents here, or exclude the file in mcs-gitops.yaml: `exclude: [\"{path}\"]`"
     ))
-}
-
-/// A diagnostic location from a serde-saphyr location.
-pub fn spanned_location(path: &str, location: &serde_saphyr::Location) -> Location {
-    let line = u32::try_from(location.line()).unwrap_or(u32::MAX);
-    let column = u32::try_from(location.column()).unwrap_or(u32::MAX);
-    Location::at(path, line, column)
 }
 
 fn too_large(path: &str, size: usize) -> Diagnostic {

@@ -8,11 +8,13 @@ use globset::{GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use super::diagnostic::spanned_location;
 use super::diagnostic::{Diagnostic, Location, Rule, printable};
 use super::inventory::{ClusterInfo, Inventory, InventorySource, KubeVersion};
+use super::limits::options;
 use super::names::{LabelKind, check_label};
-use super::parse::{options, spanned_location, yaml_error};
 use super::validate::MAX_CLUSTER_NAME;
+use super::yaml_error::yaml_error;
 
 /// The file name of the repository settings, at the repository root.
 pub const REPO_CONFIG_FILE: &str = "mcs-gitops.yaml";

@@ -3,16 +3,17 @@
 //! Each file contributes at most [`MAX_DIAGNOSTICS_PER_FILE`] diagnostics,
 //! so a generated or hostile file cannot bury the rest of the revision.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use super::diagnostic::{self, Diagnostic, Location, Rule, printable};
 use super::inventory::{Inventory, MIN_KUBERNETES};
-use super::model::{Located, MultiClusterService, ObjectKey};
+use super::limits::MAX_FILE_BYTES;
+use super::model::{Located, MultiClusterService};
 use super::names::closest;
-use super::parse::{MAX_FILE_BYTES, parse_file};
+use super::parse::parse_file;
 use super::repo_config::{REPO_CONFIG_FILE, RepoConfig};
 use super::validate::validate_document;
 
@@ -105,12 +106,6 @@ impl Desired {
     /// Number of warnings.
     pub fn warning_count(&self) -> usize {
         self.diagnostics.len() - self.error_count()
-    }
-
-    /// Adds diagnostics, keeping the list sorted.
-    pub fn extend_diagnostics(&mut self, more: impl IntoIterator<Item = Diagnostic>) {
-        self.diagnostics.extend(more);
-        diagnostic::sort(&mut self.diagnostics);
     }
 }
 
@@ -459,9 +454,4 @@ fn join(set: &BTreeSet<String>) -> String {
         .map(String::as_str)
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Objects by key, for lookups.
-pub fn by_key(objects: &[Arc<MultiClusterService>]) -> BTreeMap<&ObjectKey, &MultiClusterService> {
-    objects.iter().map(|o| (&o.key, o.as_ref())).collect()
 }

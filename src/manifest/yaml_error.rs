@@ -10,11 +10,9 @@ use serde_saphyr::budget::BudgetBreach;
 use serde_saphyr::granit_parser::ErrorKind;
 use serde_saphyr::{Error as YamlError, ExternalMessageSource};
 
-use super::diagnostic::{Diagnostic, Location, Rule, printable};
+use super::diagnostic::{Diagnostic, Location, Rule, printable, spanned_location};
+use super::limits::{MAX_ALIAS_EVENTS, MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES};
 use super::names::closest;
-use super::parse::{
-    MAX_ALIAS_EVENTS, MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, spanned_location,
-};
 
 /// What a diagnostic says, before it is placed in a file.
 struct Explained {

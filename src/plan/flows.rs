@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::live::{Applied, Condition, LiveEvent, LiveState, LiveWork, WorkRole};
+use super::live::{Applied, Condition, ConditionStatus, LiveEvent, LiveState, LiveWork, WorkRole};
 use super::placement::{Placement, SliceFlow, resolve};
 use crate::manifest::{MultiClusterService, ObjectKey};
 
@@ -283,7 +283,10 @@ fn absent(flow: &SliceFlow, context: &FlowContext<'_>) -> FlowStatus {
                 .to_owned(),
         );
     }
-    if let Some(failed) = conditions.iter().find(|c| c.status == "False") {
+    if let Some(failed) = conditions
+        .iter()
+        .find(|c| c.status == ConditionStatus::False)
+    {
         let detail = failed
             .message
             .clone()

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use super::fields::{Fingerprint, owned_fingerprint};
 use super::ownership::{FIELD_MANAGER, Ownership, REVISION_ANNOTATION, prune_disabled};
-use crate::manifest::ObjectKey;
+use crate::manifest::{ExposureType, ObjectKey};
 
 /// Label Karmada puts on Works of an MCS: its namespace.
 pub const WORK_MCS_NAMESPACE_LABEL: &str = "multiclusterservice.karmada.io/namespace";
@@ -23,6 +23,28 @@ pub const PROVISION_CLUSTER_ANNOTATION: &str = "endpointslice.karmada.io/provisi
 /// Prefix of the per-cluster execution namespaces.
 pub const EXECUTION_SPACE_PREFIX: &str = "karmada-es-";
 
+/// The status of a condition, as Kubernetes spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ConditionStatus {
+    /// `True`.
+    True,
+    /// `False`.
+    False,
+    /// `Unknown`, or any other value.
+    Unknown,
+}
+
+impl ConditionStatus {
+    /// Reads the API spelling; anything but `True` or `False` is unknown.
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "True" => ConditionStatus::True,
+            "False" => ConditionStatus::False,
+            _ => ConditionStatus::Unknown,
+        }
+    }
+}
+
 /// A status condition, verbatim.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -31,7 +53,7 @@ pub struct Condition {
     #[serde(rename = "type")]
     pub kind: String,
     /// `True`, `False` or `Unknown`.
-    pub status: String,
+    pub status: ConditionStatus,
     /// Machine-readable reason.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -55,7 +77,9 @@ impl Condition {
                     .iter()
                     .map(|c| Condition {
                         kind: text(c, "type").unwrap_or_default(),
-                        status: text(c, "status").unwrap_or_default(),
+                        status: ConditionStatus::parse(
+                            c.get("status").and_then(Value::as_str).unwrap_or_default(),
+                        ),
                         reason: text(c, "reason"),
                         message: text(c, "message"),
                         last_transition_time: text(c, "lastTransitionTime"),
@@ -67,7 +91,7 @@ impl Condition {
 
     /// Whether the condition is True.
     pub fn is_true(&self) -> bool {
-        self.status == "True"
+        self.status == ConditionStatus::True
     }
 }
 
@@ -145,8 +169,9 @@ pub struct LiveObject {
     pub uid: Option<String>,
     /// `metadata.resourceVersion`.
     pub resource_version: Option<String>,
-    /// `spec.types` as stored.
-    pub types: Vec<String>,
+    /// `spec.types` as stored, in order (a type Karmada's webhook would
+    /// never have admitted is left out).
+    pub types: Vec<ExposureType>,
     /// `spec.providerClusters[].name` as stored.
     pub providers: Vec<String>,
     /// `spec.consumerClusters[].name` as stored.
@@ -229,7 +254,10 @@ impl LiveObject {
             prune_disabled: prune_disabled(annotations),
             uid: str_at(&object, "/metadata/uid"),
             resource_version: str_at(&object, "/metadata/resourceVersion"),
-            types: strings_at(&object, "/spec/types", None),
+            types: strings_at(&object, "/spec/types", None)
+                .iter()
+                .filter_map(|t| ExposureType::parse(t))
+                .collect(),
             providers: strings_at(&object, "/spec/providerClusters", Some("name")),
             consumers: strings_at(&object, "/spec/consumerClusters", Some("name")),
             conditions: Condition::list(&object),

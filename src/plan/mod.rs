@@ -21,8 +21,10 @@ pub mod fields;
 pub mod flows;
 pub mod live;
 pub mod objects;
+pub mod outcome;
 pub mod ownership;
 pub mod placement;
+pub mod retry;
 pub mod reuse;
 
 use serde::Serialize;
@@ -31,16 +33,18 @@ pub use diff::{FieldChange, field_changes, normalize};
 pub use flows::{FlowState, FlowStatus, PlacementStatus};
 pub use live::LiveState;
 pub use objects::{Action, Blocker, ChangeOptions, ObjectChange, PruneGuard};
+pub use outcome::{ApplyReport, ObjectOutcome, ObjectResult};
 pub use placement::{ClusterSet, Placement, SliceFlow, resolve};
+pub use retry::Retry;
 pub use reuse::{LiveChanges, Previous};
 
-use crate::manifest::{self, Desired, Diagnostic, ObjectKey};
+use crate::manifest::{self, Desired, Diagnostic, ObjectKey, Revision};
 
 /// The plan for one revision against one federation.
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {
     /// The revision planned, if it is a Git revision.
-    pub revision: Option<String>,
+    pub revision: Option<Revision>,
     /// Every object, changed or not, sorted by key.
     pub changes: Vec<ObjectChange>,
     /// Placement of each desired MCS.

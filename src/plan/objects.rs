@@ -10,7 +10,8 @@ use serde_json::Value;
 use super::fields::desired_fingerprint;
 use super::live::{LiveObject, LiveState};
 use super::ownership::{FIELD_MANAGER, Ownership, desired_object};
-use crate::manifest::{Location, MultiClusterService, ObjectKey};
+use super::retry::Retry;
+use crate::manifest::{ExposureType, Location, MultiClusterService, ObjectKey, Revision};
 
 /// What happens to one object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -54,9 +55,9 @@ pub enum Blocker {
     /// Karmada forbids changing `types` in place.
     TypesImmutable {
         /// Live types.
-        from: Vec<String>,
+        from: Vec<ExposureType>,
         /// Desired types.
-        to: Vec<String>,
+        to: Vec<ExposureType>,
     },
     /// The live object belongs to someone else.
     NotOwned {
@@ -84,6 +85,12 @@ pub enum Blocker {
         message: String,
         /// Other field managers in conflict, when the reason is a conflict.
         managers: Vec<String>,
+        /// The HTTP status code; `None` when the server was not reached.
+        #[serde(skip)]
+        code: Option<u16>,
+        /// Whether trying again may succeed, decided where the answer was read.
+        #[serde(skip)]
+        retry: Retry,
     },
 }
 
@@ -142,10 +149,15 @@ pub struct PruneGuard {
     pub allow_mass_prune: bool,
 }
 
+impl PruneGuard {
+    /// The largest fraction pruned at once unless configured.
+    pub const DEFAULT_MAX_FRACTION: f64 = 0.5;
+}
+
 impl Default for PruneGuard {
     fn default() -> Self {
         PruneGuard {
-            max_fraction: 0.5,
+            max_fraction: Self::DEFAULT_MAX_FRACTION,
             allow_mass_prune: false,
         }
     }
@@ -157,26 +169,13 @@ pub struct ChangeOptions {
     /// This reconciler's instance name.
     pub instance: String,
     /// The revision being applied, recorded on changed objects.
-    pub revision: Option<String>,
+    pub revision: Option<Revision>,
     /// Take over existing objects that mcs-gitops does not own.
     pub adopt: bool,
     /// Allow delete-and-create when `types` changes.
     pub recreate: bool,
     /// Mass-prune protection.
     pub prune: PruneGuard,
-}
-
-/// Compares desired objects with live ones.
-pub fn classify(
-    desired: &[Arc<MultiClusterService>],
-    live: &LiveState,
-    options: &ChangeOptions,
-) -> Vec<ObjectChange> {
-    let changes: Vec<ObjectChange> = desired
-        .iter()
-        .map(|mcs| change_for(mcs, live.objects.get(&mcs.key), options))
-        .collect();
-    finish(changes, desired, live, options)
 }
 
 /// Adds prunes of the objects Git dropped to the changes of the desired
@@ -214,7 +213,7 @@ pub(super) fn change_for(
     live: Option<&LiveObject>,
     options: &ChangeOptions,
 ) -> ObjectChange {
-    let desired = desired_object(mcs, &options.instance, options.revision.as_deref());
+    let desired = desired_object(mcs, &options.instance, options.revision.as_ref());
     let mut change = ObjectChange::new(mcs.key.clone(), Action::Create);
     change.source = Some(mcs.origin.clone());
     let Some(live) = live else {
@@ -223,7 +222,6 @@ pub(super) fn change_for(
     };
     change.live = live.object.clone();
     change.uid = live.uid.clone();
-    let desired_types: Vec<String> = mcs.types.iter().map(|t| t.as_str().to_owned()).collect();
     change.action = match &live.ownership {
         _ if live.deleting => {
             change.blocked = Some(Blocker::Deleting);
@@ -237,11 +235,11 @@ pub(super) fn change_for(
             change.blocked = Some(not_owned(live));
             Action::Adopt
         }
-        _ if live.types != desired_types => {
+        _ if live.types != mcs.types => {
             if !options.recreate {
                 change.blocked = Some(Blocker::TypesImmutable {
                     from: live.types.clone(),
-                    to: desired_types,
+                    to: mcs.types.clone(),
                 });
             }
             Action::Recreate

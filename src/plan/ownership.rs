@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::manifest::MultiClusterService;
+use crate::manifest::{MultiClusterService, Revision};
 
 /// Field manager name for server-side apply.
 pub const FIELD_MANAGER: &str = "mcs-gitops";
@@ -57,14 +57,13 @@ impl Ownership {
     }
 }
 
-/// The label selector for objects owned by `instance`.
-pub fn owned_selector(instance: &str) -> String {
-    format!("{MANAGED_BY_LABEL}={MANAGED_BY_VALUE},{INSTANCE_LABEL}={instance}")
-}
-
 /// The object to apply for an MCS: the user's fields plus the ownership
 /// labels and source annotations.
-pub fn desired_object(mcs: &MultiClusterService, instance: &str, revision: Option<&str>) -> Value {
+pub fn desired_object(
+    mcs: &MultiClusterService,
+    instance: &str,
+    revision: Option<&Revision>,
+) -> Value {
     let mut object = mcs.to_manifest();
     let metadata = object["metadata"]
         .as_object_mut()
@@ -83,7 +82,7 @@ pub fn desired_object(mcs: &MultiClusterService, instance: &str, revision: Optio
         .expect("annotations are a map");
     annotations.insert(SOURCE_FILE_ANNOTATION.into(), json!(mcs.origin.file));
     if let Some(revision) = revision {
-        annotations.insert(REVISION_ANNOTATION.into(), json!(revision));
+        annotations.insert(REVISION_ANNOTATION.into(), json!(revision.as_str()));
     }
     object
 }

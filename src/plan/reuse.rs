@@ -67,7 +67,7 @@ pub(super) struct Kept<'a> {
     desired: &'a [Arc<MultiClusterService>],
     changes: Vec<Option<ObjectChange>>,
     placements: Vec<Option<PlacementStatus>>,
-    findings: HashMap<String, Diagnostic>,
+    findings: HashMap<ObjectKey, Diagnostic>,
     live: Option<LiveChanges>,
 }
 
@@ -138,7 +138,7 @@ impl<'a> Kept<'a> {
         let placement = Some(self.placements[position].take()?);
         let finding = match self.findings.is_empty() {
             true => None,
-            false => self.findings.remove(&mcs.key.to_string()),
+            false => self.findings.remove(&mcs.key),
         };
         Some(Parts {
             change,

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::style::Color;
 use super::words;
-use crate::federation::{ApplyReport, ObjectOutcome};
+use crate::plan::{ApplyReport, ObjectOutcome};
 
 /// Renders an apply report as text.
 pub fn render(report: &ApplyReport, color: Color) -> String {

@@ -208,7 +208,7 @@ pub struct DiagnosticJson<'a> {
     line: Option<u32>,
     column: Option<u32>,
     hint: Option<&'a str>,
-    object: Option<&'a str>,
+    object: Option<String>,
     related: Vec<RelatedJson<'a>>,
 }
 
@@ -232,7 +232,7 @@ impl<'a> DiagnosticJson<'a> {
             line: d.location.as_ref().and_then(|l| nonzero(l.line)),
             column: d.location.as_ref().and_then(|l| nonzero(l.column)),
             hint: d.hint.as_deref(),
-            object: d.object.as_deref(),
+            object: d.object.as_ref().map(ToString::to_string),
             related: d
                 .related
                 .iter()

@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use super::diagnostics::DiagnosticJson;
-use crate::federation::ApplyReport;
-use crate::plan::{Action, Blocker, FieldChange, PlacementStatus, Plan, Summary};
+use crate::manifest::Revision;
+use crate::plan::{Action, ApplyReport, Blocker, FieldChange, PlacementStatus, Plan, Summary};
 
 /// The documented JSON shape of `plan -o json` and `apply -o json`.
 #[derive(Serialize)]
@@ -37,7 +37,7 @@ struct ChangeJson<'a> {
 pub fn to_json<'a>(plan: &'a Plan, result: Option<&'a ApplyReport>) -> PlanJson<'a> {
     PlanJson {
         schema: "mcs-gitops.io/plan/v1",
-        revision: plan.revision.as_deref(),
+        revision: plan.revision.as_ref().map(Revision::as_str),
         valid: plan.is_valid(),
         summary: plan.summary(),
         changes: plan

@@ -12,8 +12,8 @@ pub fn render(plan: &Plan) -> String {
     let mut out = String::new();
     let revision = plan
         .revision
-        .as_deref()
-        .map(|r| format!(" for `{}`", &r[..r.len().min(12)]))
+        .as_ref()
+        .map(|r| format!(" for `{}`", r.short()))
         .unwrap_or_default();
     let _ = writeln!(out, "### mcs-gitops plan{revision}\n");
     if !plan.is_valid() {

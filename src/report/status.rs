@@ -9,65 +9,28 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+pub use super::status_input::{ReportInput, RevisionResult};
 use super::status_summary;
-use crate::federation::{ApplyReport, ObjectOutcome};
-use crate::manifest::{Diagnostic, ObjectKey};
+use crate::manifest::{Diagnostic, ObjectKey, Revision};
 use crate::plan::flows::DeliveryStatus;
 use crate::plan::live::Condition;
-use crate::plan::{Action, ClusterSet, FlowStatus, LiveState, PlacementStatus, Plan};
-use crate::source::status::{STATUS_DIR, SUMMARY_FILE, StatusFiles};
+use crate::plan::{Action, ClusterSet, FlowStatus, ObjectOutcome, PlacementStatus, Plan};
 
-/// How a reconcile of a revision ended.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RevisionResult {
-    /// Every change was applied.
-    Applied,
-    /// Some changes failed or were blocked.
-    PartlyApplied,
-    /// Dry-run mode: changes are shown, not applied.
-    DryRun,
-    /// The revision is invalid: nothing of it was applied.
-    Invalid,
-    /// The revision was refused before validation (e.g. an unverified signature).
-    Refused,
-}
+/// The files of a status report, by path relative to the branch root.
+pub type StatusFiles = BTreeMap<String, Vec<u8>>;
 
-impl RevisionResult {
-    /// In words, for STATUS.md.
-    pub fn label(&self) -> &'static str {
-        match self {
-            RevisionResult::Applied => "✅ applied",
-            RevisionResult::PartlyApplied => "⚠️ partly applied",
-            RevisionResult::DryRun => "👀 dry run (nothing applied)",
-            RevisionResult::Invalid => "❌ invalid (nothing applied)",
-            RevisionResult::Refused => "⛔ refused (nothing applied)",
-        }
-    }
-}
+/// The directory holding one file per object.
+pub const STATUS_DIR: &str = "status";
+/// The human summary.
+pub const SUMMARY_FILE: &str = "STATUS.md";
 
-/// Everything a report is made of.
-pub struct ReportInput<'a> {
-    /// The branch tracked.
-    pub branch: &'a str,
-    /// The revision attempted.
-    pub revision: &'a str,
-    /// Its commit summary line.
-    pub summary: &'a str,
-    /// How it ended.
-    pub result: RevisionResult,
-    /// Why, when it was refused.
-    pub reason: Option<&'a str>,
-    /// The last revision applied without errors, if any.
-    pub last_applied: Option<&'a str>,
-    /// The plan shown (for an invalid revision: the last good revision's plan).
-    pub plan: Option<&'a Plan>,
-    /// What applying it did.
-    pub apply: Option<&'a ApplyReport>,
-    /// The live state the plan was made against.
-    pub live: Option<&'a LiveState>,
-    /// Problems of the attempted revision.
-    pub diagnostics: &'a [Diagnostic],
+/// Whether a path of the status branch belongs to the report (and is
+/// replaced by the next one); everything else on the branch is kept.
+pub fn is_report_path(path: &str) -> bool {
+    path == SUMMARY_FILE
+        || path
+            .strip_prefix(STATUS_DIR)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 #[derive(Serialize)]
@@ -87,7 +50,7 @@ struct ObjectReport<'a> {
 
 #[derive(Serialize)]
 struct SourceRef<'a> {
-    revision: &'a str,
+    revision: &'a Revision,
     file: &'a str,
     line: u32,
 }
@@ -114,12 +77,14 @@ struct ProblemReport<'a> {
 #[serde(rename_all = "camelCase")]
 struct RevisionReport<'a> {
     branch: &'a str,
-    revision: &'a str,
+    revision: &'a Revision,
     summary: &'a str,
     result: &'a RevisionResult,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
-    last_applied_revision: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stalled: Option<&'a str>,
+    last_applied_revision: Option<&'a Revision>,
     problems: Vec<ProblemReport<'a>>,
 }
 
@@ -134,6 +99,7 @@ pub fn build(input: &ReportInput<'_>) -> StatusFiles {
         summary: input.summary,
         result: &input.result,
         reason: input.reason,
+        stalled: input.stalled,
         last_applied_revision: input.last_applied,
         problems: input.diagnostics.iter().map(problem).collect(),
     };
@@ -180,9 +146,9 @@ fn object_reports<'a>(
         .apply
         .map(|a| a.results.iter().map(|r| (&r.key, &r.outcome)).collect())
         .unwrap_or_default();
-    let mut problems: HashMap<&str, Vec<ProblemReport<'a>>> = HashMap::new();
+    let mut problems: HashMap<&ObjectKey, Vec<ProblemReport<'a>>> = HashMap::new();
     for diagnostic in input.diagnostics {
-        if let Some(object) = diagnostic.object.as_deref() {
+        if let Some(object) = diagnostic.object.as_ref() {
             problems
                 .entry(object)
                 .or_default()
@@ -203,15 +169,13 @@ fn object_reports<'a>(
             delivery: &p.delivery,
             flows: &p.flows,
         });
-        let errors = problems
-            .remove(change.key.to_string().as_str())
-            .unwrap_or_default();
+        let errors = problems.remove(&change.key).unwrap_or_default();
         reports.insert(
             &change.key,
             ObjectReport {
                 object: change.key.to_string(),
                 source: change.source.as_ref().map(|s| SourceRef {
-                    revision: plan.revision.as_deref().unwrap_or(input.revision),
+                    revision: plan.revision.as_ref().unwrap_or(input.revision),
                     file: &s.file,
                     line: s.line,
                 }),

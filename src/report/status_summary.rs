@@ -5,13 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::plan_markdown::cell;
-use super::status::{ReportInput, RevisionResult};
+use super::status_input::{ReportInput, RevisionResult};
 use super::words;
 use crate::plan::{FlowState, PlacementStatus};
-
-fn short(revision: &str) -> &str {
-    &revision[..revision.len().min(12)]
-}
 
 /// Renders `STATUS.md`.
 pub fn render(input: &ReportInput<'_>) -> String {
@@ -21,7 +17,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
         out,
         "| Source | `{}` at `{}`: {} |",
         input.branch,
-        short(input.revision),
+        input.revision.short(),
         cell(input.summary)
     );
     let mut result = input.result.label().to_owned();
@@ -35,9 +31,16 @@ pub fn render(input: &ReportInput<'_>) -> String {
     if let Some(reason) = input.reason {
         let _ = writeln!(out, "| Reason | {} |", cell(reason));
     }
+    if let Some(stalled) = input.stalled {
+        let _ = writeln!(
+            out,
+            "| Stalled | {}; tried again on a new revision, a change of what was refused, or SIGHUP |",
+            cell(stalled)
+        );
+    }
     let last = input
         .last_applied
-        .map(|r| format!("`{}`", short(r)))
+        .map(|r| format!("`{}`", r.short()))
         .unwrap_or_else(|| "none yet".to_owned());
     let _ = writeln!(out, "| Last applied revision | {last} |");
     if let Some(live) = input.live {
@@ -108,7 +111,7 @@ fn render_problems(input: &ReportInput<'_>, out: &mut String) {
     let heading = if input.result == RevisionResult::Invalid {
         format!(
             "## Revision `{}` is invalid\n\nNothing of it was applied; the last applied revision stays in place.\n",
-            short(input.revision)
+            input.revision.short()
         )
     } else {
         "## Problems\n".to_owned()

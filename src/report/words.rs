@@ -46,8 +46,8 @@ pub fn blocker(blocker: &Blocker) -> String {
     match blocker {
         Blocker::TypesImmutable { from, to } => format!(
             "spec.types changes from [{}] to [{}], which Karmada forbids on update; re-run with --recreate to delete and re-create it (endpoint sync pauses meanwhile)",
-            from.join(", "),
-            to.join(", ")
+            join(from),
+            join(to)
         ),
         Blocker::NotOwned { owner, managers } => {
             let by = if managers.is_empty() {
@@ -81,6 +81,7 @@ pub fn blocker(blocker: &Blocker) -> String {
             api_reason,
             message,
             managers,
+            ..
         } => {
             let mut text = format!("{api_reason}: {message}");
             if !managers.is_empty() {
@@ -119,4 +120,12 @@ pub fn cluster_set(set: &ClusterSet) -> String {
         ),
         ClusterSet::All { today: None } => "ALL clusters, including future ones".to_owned(),
     }
+}
+
+fn join(types: &[crate::manifest::ExposureType]) -> String {
+    types
+        .iter()
+        .map(|t| t.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -77,6 +77,7 @@ pub fn outcome(plan: &Plan, key: &ObjectKey) -> LiveOutcome {
                 api_reason,
                 message,
                 managers,
+                ..
             }),
             _,
         ) => LiveOutcome::Rejected {

@@ -30,7 +30,9 @@ pub use finding::{ClusterList, Finding, Level};
 pub use live::{Live, LiveOutcome, LiveSummary};
 pub use pairing::Change;
 
-use crate::manifest::{Desired, Diagnostic, InventorySource, ObjectKey, REPO_CONFIG_FILE, Rule};
+use crate::manifest::{
+    self, Desired, Diagnostic, InventorySource, ObjectKey, REPO_CONFIG_FILE, Rule,
+};
 use crate::plan::{FieldChange, field_changes};
 use exposure::Context;
 
@@ -39,13 +41,13 @@ use exposure::Context;
 pub struct Revision {
     /// As given on the command line (`main`, `HEAD~1`, a SHA).
     pub name: String,
-    /// The commit id it resolved to.
-    pub commit: Option<String>,
+    /// The commit it resolved to.
+    pub commit: Option<manifest::Revision>,
 }
 
 impl Revision {
     /// A revision and its commit.
-    pub fn new(name: impl Into<String>, commit: Option<String>) -> Self {
+    pub fn new(name: impl Into<String>, commit: Option<manifest::Revision>) -> Self {
         Revision {
             name: name.into(),
             commit,
@@ -55,10 +57,10 @@ impl Revision {
     /// The name, with the short commit id when it differs.
     pub fn describe(&self) -> String {
         match &self.commit {
-            Some(commit) if !commit.starts_with(&self.name) => {
-                format!("{} ({})", self.name, &commit[..commit.len().min(12)])
+            Some(commit) if !commit.as_str().starts_with(&self.name) => {
+                format!("{} ({})", self.name, commit.short())
             }
-            Some(commit) => commit[..commit.len().min(12)].to_owned(),
+            Some(commit) => commit.short().to_owned(),
             None => self.name.clone(),
         }
     }
@@ -339,10 +341,7 @@ fn reviewed_keys(services: &[ServiceReview]) -> BTreeSet<ObjectKey> {
 /// objects and files, the settings file, the revision as a whole); counts
 /// the other warnings.
 fn relevant(diagnostics: Vec<Diagnostic>, services: &[ServiceReview]) -> (Vec<Diagnostic>, usize) {
-    let keys: BTreeSet<String> = reviewed_keys(services)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let keys = reviewed_keys(services);
     let files: BTreeSet<&str> = services
         .iter()
         .flat_map(|s| s.base.iter().chain(s.head.iter()))

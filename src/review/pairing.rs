@@ -139,9 +139,8 @@ fn take_rename<'a>(
 }
 
 fn gone<'a>(before: &'a MultiClusterService, head_diagnostics: &[Diagnostic]) -> Pair<'a> {
-    let key = before.key.to_string();
     let broken = head_diagnostics.iter().filter(|d| d.is_error()).any(|d| {
-        d.object.as_deref() == Some(key.as_str())
+        d.object.as_ref() == Some(&before.key)
             || d.location.as_ref().map(|l| l.file.as_str()) == Some(before.origin.file.as_str())
     });
     Pair {

@@ -13,8 +13,8 @@ use git2::{ObjectType, Oid, Repository, Tree};
 
 use super::{Snapshot, SourceError, hidden, resolve_link, sorted, wanted};
 use crate::manifest::diagnostic::escaped;
-use crate::manifest::parse::MAX_FILE_BYTES;
-use crate::manifest::{FileContent, REPO_CONFIG_FILE, RepoFile};
+use crate::manifest::limits::MAX_FILE_BYTES;
+use crate::manifest::{FileContent, REPO_CONFIG_FILE, RepoFile, Revision};
 
 const SYMLINK_MODE: i32 = 0o120000;
 /// Longest symlink target read; longer ones are no path on any system.
@@ -76,7 +76,7 @@ pub fn read_commit_tree_except(
     }
     let files = read_tree(repo, &tree, known).map_err(read)?;
     Ok(Snapshot {
-        revision: Some(id),
+        revision: Some(Revision::new(id)),
         files: sorted(files),
     })
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Snapshot, SourceError, hidden, sorted, wanted};
 use crate::manifest::diagnostic::escaped;
-use crate::manifest::parse::MAX_FILE_BYTES;
+use crate::manifest::limits::MAX_FILE_BYTES;
 use crate::manifest::{FileContent, RepoFile};
 
 /// Reads every candidate file under `root`.

@@ -15,13 +15,13 @@ pub mod trust;
 
 use std::path::PathBuf;
 
-use crate::manifest::RepoFile;
+use crate::manifest::{RepoFile, Revision};
 
 /// The files of one revision.
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
-    /// The commit id, for a Git revision.
-    pub revision: Option<String>,
+    /// The commit, for a Git revision.
+    pub revision: Option<Revision>,
     /// Every candidate file (YAML files and the settings file), sorted by path.
     pub files: Vec<RepoFile>,
 }

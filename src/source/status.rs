@@ -5,18 +5,10 @@
 //! that others pushed to the branch are never lost. Nothing is committed when
 //! the reports did not change.
 
-use std::collections::BTreeMap;
-
 use git2::build::TreeUpdateBuilder;
 use git2::{FileMode, Oid, Repository, Signature};
 
-/// The files of a status report, by path relative to the branch root.
-pub type StatusFiles = BTreeMap<String, Vec<u8>>;
-
-/// The directory holding one file per object.
-pub const STATUS_DIR: &str = "status";
-/// The human summary.
-pub const SUMMARY_FILE: &str = "STATUS.md";
+use crate::report::status::{StatusFiles, is_report_path};
 
 /// Who signs status commits.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,11 +19,18 @@ pub struct Author {
     pub email: String,
 }
 
+impl Author {
+    /// The author's name unless configured.
+    pub const DEFAULT_NAME: &str = "mcs-gitops";
+    /// The author's e-mail unless configured.
+    pub const DEFAULT_EMAIL: &str = "mcs-gitops@localhost";
+}
+
 impl Default for Author {
     fn default() -> Self {
         Author {
-            name: "mcs-gitops".to_owned(),
-            email: "mcs-gitops@localhost".to_owned(),
+            name: Self::DEFAULT_NAME.to_owned(),
+            email: Self::DEFAULT_EMAIL.to_owned(),
         }
     }
 }
@@ -93,8 +92,10 @@ fn stale_paths(base: &git2::Tree<'_>, files: &StatusFiles) -> Vec<String> {
     let mut stale = Vec::new();
     let _ = base.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
         let path = format!("{dir}{}", entry.name().unwrap_or_default());
-        let ours = path == SUMMARY_FILE || path.starts_with(&format!("{STATUS_DIR}/"));
-        if ours && entry.kind() == Some(git2::ObjectType::Blob) && !files.contains_key(&path) {
+        if is_report_path(&path)
+            && entry.kind() == Some(git2::ObjectType::Blob)
+            && !files.contains_key(&path)
+        {
             stale.push(path);
         }
         git2::TreeWalkResult::Ok

@@ -12,8 +12,8 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{Change, Name, Store, Watch};
-use crate::federation::describe;
+use super::store::{Change, Name, Store, Watch};
+use crate::federation::error::ApiError;
 
 fn name_of(object: &Value) -> Name {
     let text = |p: &str| {
@@ -51,7 +51,7 @@ pub(super) async fn run<T: Clone + PartialEq + Send + 'static>(
             Err(error) => {
                 store.errors.insert(
                     watch.name.clone(),
-                    (describe_watch_error(&error), tokio::time::Instant::now()),
+                    (watch_error(&error), tokio::time::Instant::now()),
                 );
                 continue;
             }
@@ -106,14 +106,17 @@ pub(super) async fn run<T: Clone + PartialEq + Send + 'static>(
     }
 }
 
-/// A watch error in the same words as list errors (401 says "unauthorized").
-fn describe_watch_error(error: &watcher::Error) -> String {
+/// A watch error classified like list errors (401 says "unauthorized", a
+/// refusal is terminal).
+fn watch_error(error: &watcher::Error) -> ApiError {
     match error {
         watcher::Error::InitialListFailed(e)
         | watcher::Error::WatchStartFailed(e)
-        | watcher::Error::WatchFailed(e) => describe(e).0,
-        watcher::Error::WatchError(status) => describe(&kube::Error::Api(status.clone())).0,
-        other => other.to_string(),
+        | watcher::Error::WatchFailed(e) => ApiError::from_kube(e),
+        watcher::Error::WatchError(status) => {
+            ApiError::from_kube(&kube::Error::Api(status.clone()))
+        }
+        other => ApiError::from_kube(&kube::Error::Service(other.to_string().into())),
     }
 }
 
@@ -177,7 +180,7 @@ mod tests {
             table: |s| &mut s.works,
             read: Box::new(|v| LiveWork::from_object(&v).map(Arc::new)),
             changed: Box::new(|_| Some(Change::Placement)),
-            touches: |w| super::super::Touches::One(w.mcs.clone()),
+            touches: |w| crate::federation::cache::store::Touches::One(w.mcs.clone()),
         }
     }
 

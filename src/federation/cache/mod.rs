@@ -8,7 +8,6 @@
 //! hundreds of them. Changes are reported on a channel so the daemon can
 //! react to drift and to placement changes within seconds.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,60 +20,25 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::api::{Scope, Watched};
+use super::error::{ApiError, ReadError};
+use super::kube::KubeFederation;
 use super::resources::{CLUSTER, EVENT, MULTI_CLUSTER_SERVICE, RESOURCE_BINDING, Resource, WORK};
-use super::{Federation, FederationError, Retry, Scope};
 use crate::manifest::ObjectKey;
-use crate::plan::LiveChanges;
 use crate::plan::live::{
     Keep, LiveBinding, LiveCluster, LiveEvent, LiveObject, LiveState, LiveWork, WORK_MCS_NAME_LABEL,
 };
 use crate::plan::ownership::Ownership;
+use crate::plan::{LiveChanges, Retry};
 use events::run;
+pub use store::Change;
+use store::{ERROR_FRESHNESS, Store, Touches, Watch};
 
 mod events;
+mod store;
 
-/// What changed in the federation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Change {
-    /// An object this instance manages changed (or disappeared); its
-    /// resourceVersion tells whether the daemon made the change itself.
-    Managed {
-        /// The object.
-        key: ObjectKey,
-        /// Its new resourceVersion.
-        resource_version: String,
-    },
-    /// Something that only changes placement reports: a Cluster, a Work, an
-    /// Event, a binding.
-    Placement,
-}
-
-type Name = (String, String);
-
-#[derive(Default)]
-struct Store {
-    clusters: HashMap<Name, LiveCluster>,
-    objects: HashMap<Name, LiveObject>,
-    services: HashMap<Name, ObjectKey>,
-    bindings: HashMap<Name, (ObjectKey, LiveBinding)>,
-    works: HashMap<Name, Arc<LiveWork>>,
-    events: HashMap<Name, LiveEvent>,
-    synced: usize,
-    /// Counts changes to the entries: equal counts, equal live state.
-    generation: u64,
-    /// The last snapshot and its generation: cycles that find the watched
-    /// state unchanged share it instead of copying the tables again.
-    snapshot: Option<(u64, Arc<LiveState>)>,
-    /// The generation at which each MCS's live inputs last changed.
-    touched: HashMap<ObjectKey, u64>,
-    /// The generation at which something every MCS depends on last changed.
-    touched_all: u64,
-    errors: HashMap<String, (String, tokio::time::Instant)>,
-}
-
-/// How long a watch error counts: a failing watch retries (with backoff)
-/// well within this, so an older error was followed by a recovery.
-const ERROR_FRESHNESS: Duration = Duration::from_secs(60);
+/// How long a cycle waits for the watches' first listing.
+const SYNC_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The watched live state.
 #[derive(Clone)]
@@ -193,48 +157,10 @@ fn map_event<K, T>(event: watcher::Event<K>, f: impl Fn(K) -> T) -> watcher::Eve
     }
 }
 
-/// Turns an API object into a store entry.
-type Reader<T> = Box<dyn Fn(Value) -> Option<T> + Send + Sync>;
-/// Says what a change of an entry means to the daemon.
-type Notifier<T> = Box<dyn Fn(&T) -> Option<Change> + Send + Sync>;
-
-/// One watch: which store it fills, and how an object becomes an entry.
-struct Watch<T> {
-    name: String,
-    table: fn(&mut Store) -> &mut HashMap<Name, T>,
-    read: Reader<T>,
-    changed: Notifier<T>,
-    touches: fn(&T) -> Touches,
-}
-
-/// Which objects' plans an entry is an input of.
-enum Touches {
-    /// One MCS: its object, binding, Service, Works or Events.
-    One(ObjectKey),
-    /// Every MCS: a Cluster.
-    All,
-}
-
-impl Store {
-    /// Counts a change of an entry, and remembers whose plan it affects.
-    fn record(&mut self, touches: Touches) {
-        self.generation += 1;
-        // A stale snapshot is never handed out again: free it now, not at
-        // the next cycle.
-        self.snapshot = None;
-        match touches {
-            Touches::One(key) => {
-                self.touched.insert(key, self.generation);
-            }
-            Touches::All => self.touched_all = self.generation,
-        }
-    }
-}
-
 impl LiveCache {
     /// Starts every watch; they run until `shutdown`.
     pub fn start(
-        federation: &Federation,
+        federation: &KubeFederation,
         scope: &Scope,
         changes: mpsc::UnboundedSender<Change>,
         shutdown: &CancellationToken,
@@ -285,8 +211,9 @@ impl LiveCache {
         }
     }
 
-    /// Waits until every watch has listed its objects once.
-    pub async fn synced(&self, timeout: Duration) -> Result<(), FederationError> {
+    /// Waits until every watch has listed its objects once; gives up at
+    /// once when a watch is refused (a refusal does not pass by waiting).
+    async fn synced(&self, timeout: Duration) -> Result<(), ReadError> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let (synced, errors) = {
@@ -296,46 +223,51 @@ impl LiveCache {
             if synced >= self.watches {
                 return Ok(());
             }
+            let refused = errors.iter().find(|(_, (e, _))| e.retry == Retry::Terminal);
+            if let Some((watch, (error, _))) = refused {
+                return Err(ReadError::WatchFailed {
+                    watch: watch.clone(),
+                    source: error.clone(),
+                });
+            }
             if tokio::time::Instant::now() >= deadline {
-                let reason = errors
+                let mut reasons: Vec<String> = errors
                     .into_iter()
                     .map(|(w, (e, _))| format!("{w}: {e}"))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                return Err(FederationError::ListFailed {
-                    resource: "watched resources",
-                    reason: if reason.is_empty() {
+                    .collect();
+                reasons.sort();
+                return Err(ReadError::NotSynced {
+                    reason: if reasons.is_empty() {
                         "not listed yet".to_owned()
                     } else {
-                        reason
+                        reasons.join("; ")
                     },
-                    retry: Retry::Transient,
                 });
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
-    /// Why a watch is failing right now, if one is.
-    pub fn error(&self) -> Option<String> {
+    /// The error of a watch failing right now, if one is.
+    fn error(&self) -> Option<(String, ApiError)> {
         let store = self.store.lock().expect("live cache lock");
         let now = tokio::time::Instant::now();
         store
             .errors
             .iter()
             .filter(|(_, (_, at))| now.duration_since(*at) < ERROR_FRESHNESS)
-            .map(|(watch, (error, _))| format!("watching {watch}: {error}"))
-            .min()
+            .map(|(watch, (error, _))| (watch.clone(), error.clone()))
+            .min_by(|a, b| a.0.cmp(&b.0))
     }
 
     /// A number that moves whenever the watched state changes: two
     /// snapshots taken at the same generation are equal.
-    pub fn generation(&self) -> u64 {
+    fn generation_now(&self) -> u64 {
         self.store.lock().expect("live cache lock").generation
     }
 
     /// Whose live inputs changed after generation `since`.
-    pub fn changes_since(&self, since: u64) -> LiveChanges {
+    fn changed_since(&self, since: u64) -> LiveChanges {
         let store = self.store.lock().expect("live cache lock");
         if store.touched_all > since {
             return LiveChanges::Everything;
@@ -350,7 +282,7 @@ impl LiveCache {
     }
 
     /// The live state as of now, with its generation.
-    pub fn snapshot_with_generation(&self) -> (u64, Arc<LiveState>) {
+    fn snapshot_with_generation(&self) -> (u64, Arc<LiveState>) {
         let mut store = self.store.lock().expect("live cache lock");
         let generation = store.generation;
         if let Some((_, state)) = store.snapshot.as_ref().filter(|(g, _)| *g == generation) {
@@ -359,6 +291,24 @@ impl LiveCache {
         let state = Arc::new(copy_state(&store));
         store.snapshot = Some((generation, state.clone()));
         (generation, state)
+    }
+}
+
+impl Watched for LiveCache {
+    async fn current(&self) -> Result<(u64, Arc<LiveState>), ReadError> {
+        self.synced(SYNC_TIMEOUT).await?;
+        if let Some((watch, source)) = self.error() {
+            return Err(ReadError::WatchFailed { watch, source });
+        }
+        Ok(self.snapshot_with_generation())
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation_now()
+    }
+
+    fn changes_since(&self, since: u64) -> LiveChanges {
+        self.changed_since(since)
     }
 }
 

@@ -3,53 +3,21 @@
 //! Each rule adds diagnostics and carries on, so one run shows every problem
 //! of a document. The spec's own rules live in `spec`.
 
+mod checker;
 mod spec;
 
+pub use checker::{MAX_CLUSTER_NAME, MAX_LABEL};
+
+use checker::{Checker, name_diagnostic};
 use spec::{CheckedSpec, check_spec};
 
 use serde_saphyr::Spanned;
 
-use super::diagnostic::{Diagnostic, Location, Rule, printable};
+use super::diagnostic::{Diagnostic, Location, Rule, printable, spanned_location};
 use super::document::{McsDocument, MetadataDocument};
 use super::model::{API_VERSION, KIND, MultiClusterService, ObjectKey};
-use super::names::{LabelKind, NameProblem, check_label};
-use super::parse::{foreign_kind, spanned_location};
-
-/// Longest cluster name Karmada accepts.
-pub const MAX_CLUSTER_NAME: usize = 48;
-/// Longest object name or namespace.
-pub const MAX_LABEL: usize = 63;
-
-/// Collects diagnostics for one document.
-pub(super) struct Checker<'a> {
-    path: &'a str,
-    object: Option<String>,
-    diagnostics: Vec<Diagnostic>,
-}
-
-impl Checker<'_> {
-    pub(super) fn at<T>(&self, spanned: &Spanned<T>) -> Location {
-        spanned_location(self.path, &spanned.referenced)
-    }
-
-    pub(super) fn push(&mut self, diagnostic: Diagnostic) {
-        let diagnostic = match &self.object {
-            Some(object) => diagnostic.for_object(object),
-            None => diagnostic,
-        };
-        self.diagnostics.push(diagnostic);
-    }
-
-    pub(super) fn error<T>(
-        &mut self,
-        rule: Rule,
-        spanned: &Spanned<T>,
-        message: impl Into<String>,
-    ) {
-        let location = self.at(spanned);
-        self.push(Diagnostic::error(rule, location, message));
-    }
-}
+use super::names::{LabelKind, check_label};
+use super::parse::foreign_kind;
 
 /// Checks one document of `path`. The object is returned whenever its name
 /// and spec could be read, even with errors, so that repository-wide rules can
@@ -58,11 +26,7 @@ pub fn validate_document(
     path: &str,
     document: McsDocument,
 ) -> (Option<MultiClusterService>, Vec<Diagnostic>) {
-    let mut checker = Checker {
-        path,
-        object: None,
-        diagnostics: Vec::new(),
-    };
+    let mut checker = Checker::new(path);
     let origin = document_origin(path, &document);
     if let Some(kind) = document.kind.as_ref().filter(|k| k.value != KIND) {
         let diagnostic = foreign_kind(path, Some(kind), document.api_version.as_ref());
@@ -79,7 +43,7 @@ pub fn validate_document(
                 .with_hint("name the MultiClusterService after the Service it exposes"),
         );
     }
-    checker.object = key.as_ref().map(ToString::to_string);
+    checker.object = key.clone();
     if let Some(status) = &document.status {
         checker.error(
             Rule::ServerOwnedField,
@@ -102,7 +66,7 @@ pub fn validate_document(
         (Some(key), Some(spec)) => Some(build(key, origin, metadata, spec)),
         _ => None,
     };
-    (object, checker.diagnostics)
+    (object, checker.into_diagnostics())
 }
 
 /// The line of `apiVersion` or `kind`, whichever comes first; the start of
@@ -241,31 +205,6 @@ fn check_namespace(
             checker.push(diagnostic);
             None
         }
-    }
-}
-
-/// A diagnostic for a name that breaks its label grammar.
-pub(super) fn name_diagnostic(
-    checker: &Checker<'_>,
-    name: &Spanned<String>,
-    problem: &NameProblem,
-    what: &str,
-    rule: Rule,
-) -> Diagnostic {
-    let location = checker.at(name).spanning(name.value.chars().count());
-    let diagnostic = Diagnostic::error(
-        rule,
-        location,
-        format!("{what} `{}` {}", printable(&name.value), problem.describe()),
-    );
-    match (problem, problem.suggestion(&name.value)) {
-        (NameProblem::Uppercase { .. }, Some(lower)) if rule == Rule::ClusterName => diagnostic
-            .with_hint(format!(
-                "Karmada cluster names are lowercase (its webhook rejects `{}`): did you mean `{lower}`?",
-                printable(&name.value)
-            )),
-        (_, Some(suggestion)) => diagnostic.with_hint(format!("did you mean `{suggestion}`?")),
-        (_, None) => diagnostic,
     }
 }
 

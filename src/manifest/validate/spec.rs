@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_saphyr::Spanned;
 
-use super::{Checker, MAX_CLUSTER_NAME, MAX_LABEL, name_diagnostic};
+use super::checker::{Checker, MAX_CLUSTER_NAME, MAX_LABEL, name_diagnostic};
 use crate::manifest::diagnostic::{Diagnostic, Location, Rule, printable};
 use crate::manifest::document::{ClusterDocument, PortDocument, PortNumber, SpecDocument};
 use crate::manifest::model::{DeprecatedFields, ExposureType, Located, Port};

@@ -4,9 +4,15 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::parse_duration;
+mod duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::federation::ApplyOptions;
+use crate::plan::PruneGuard;
+use crate::plan::ownership::DEFAULT_INSTANCE;
+use crate::source::status::Author;
+pub use duration::parse_duration;
 
 /// Exit codes, shown in `--help` and README.
 pub const EXIT_CODES: &str = "\
@@ -89,7 +95,7 @@ pub struct SourceArgs {
 }
 
 /// Tenancy limits set by the operator.
-#[derive(Clone, Debug, Default, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct PolicyArgs {
     /// Namespaces the repository may target (comma-separated); default: all.
     #[arg(
@@ -133,7 +139,7 @@ pub struct ValidateArgs {
 }
 
 /// How to reach the federation's control plane.
-#[derive(Clone, Debug, Default, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct FederationArgs {
     /// Kubeconfig of the Karmada control plane (default: KUBECONFIG, ~/.kube/config, in-cluster).
     #[arg(long, value_name = "FILE")]
@@ -142,12 +148,12 @@ pub struct FederationArgs {
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
     /// Name of this reconciler: objects carry it, and only its own objects are pruned.
-    #[arg(long, default_value = "default", env = "MCS_GITOPS_INSTANCE")]
+    #[arg(long, default_value = DEFAULT_INSTANCE, env = "MCS_GITOPS_INSTANCE")]
     pub instance: String,
 }
 
 /// Flags that decide what a change may do.
-#[derive(Clone, Debug, Default, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct ChangeArgs {
     /// Take over existing MultiClusterServices that mcs-gitops does not manage yet.
     #[arg(long)]
@@ -159,7 +165,7 @@ pub struct ChangeArgs {
     #[arg(long)]
     pub allow_mass_prune: bool,
     /// The largest fraction of managed objects one revision may prune.
-    #[arg(long, default_value_t = 0.5, value_name = "FRACTION")]
+    #[arg(long, default_value_t = PruneGuard::DEFAULT_MAX_FRACTION, value_name = "FRACTION")]
     pub max_prune_fraction: f64,
 }
 
@@ -225,7 +231,7 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub force_conflicts: bool,
     /// Requests in flight at once.
-    #[arg(long, default_value_t = 32, value_name = "N")]
+    #[arg(long, default_value_t = ApplyOptions::DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ApplyFormat::Text)]
@@ -297,10 +303,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_status: bool,
     /// Author name of status commits.
-    #[arg(long, default_value = "mcs-gitops")]
+    #[arg(long, default_value = Author::DEFAULT_NAME)]
     pub status_author_name: String,
     /// Author e-mail of status commits.
-    #[arg(long, default_value = "mcs-gitops@localhost")]
+    #[arg(long, default_value = Author::DEFAULT_EMAIL)]
     pub status_author_email: String,
     /// Address of the HTTP server (/healthz, /readyz, /metrics, /hooks/git).
     #[arg(long, default_value = "0.0.0.0:8080", env = "MCS_GITOPS_LISTEN")]
@@ -359,7 +365,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub force_conflicts: bool,
     /// API requests in flight at once.
-    #[arg(long, default_value_t = 32, value_name = "N")]
+    #[arg(long, default_value_t = ApplyOptions::DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
     /// The federation.
     #[command(flatten)]

@@ -1,0 +1,166 @@
+//! Failures talking to the control plane, each put in words and classified
+//! (worth retrying or not) once, where the API's answer is read.
+
+use crate::plan::{Blocker, Retry};
+
+/// One answer of the API server, or the lack of one.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{words}")]
+pub struct ApiError {
+    /// The HTTP status code; `None` when the server was not reached.
+    pub code: Option<u16>,
+    /// The API's reason (`Forbidden`, `Invalid`, ...), or the code when it
+    /// gave none, or `Unreachable`.
+    pub reason: String,
+    /// The API's message, or the transport error.
+    pub message: String,
+    /// Whether trying again may help.
+    pub retry: Retry,
+    words: String,
+}
+
+impl ApiError {
+    /// Classifies a client error and puts it in words: 429 and 5xx, and a
+    /// server that did not answer, are worth retrying; any other refusal
+    /// will be repeated until something changes.
+    pub fn from_kube(error: &kube::Error) -> Self {
+        let kube::Error::Api(status) = error else {
+            return ApiError {
+                code: None,
+                reason: "Unreachable".to_owned(),
+                message: error.to_string(),
+                retry: Retry::Transient,
+                words: error.to_string(),
+            };
+        };
+        let retry = match status.code {
+            429 | 500..=599 => Retry::Transient,
+            _ => Retry::Terminal,
+        };
+        let words = match status.code {
+            401 => format!(
+                "unauthorized: the credentials were refused ({})",
+                status.message
+            ),
+            403 => format!("forbidden: {}", status.message),
+            404 => format!(
+                "not found: {} (is Karmada's API installed?)",
+                status.message
+            ),
+            _ => format!("{} ({})", status.message, status.reason),
+        };
+        ApiError {
+            code: Some(status.code),
+            reason: if status.reason.is_empty() {
+                status.code.to_string()
+            } else {
+                status.reason.clone()
+            },
+            message: status.message.clone(),
+            retry,
+            words,
+        }
+    }
+
+    /// The refusal of one object's change, naming the other field managers
+    /// of a conflict.
+    pub fn into_blocker(self) -> Blocker {
+        Blocker::Rejected {
+            managers: conflicting_managers(&self.message),
+            api_reason: self.reason,
+            message: self.message,
+            code: self.code,
+            retry: self.retry,
+        }
+    }
+}
+
+/// Manager names in a server-side apply conflict message
+/// (`conflict with "kubectl-edit" using ...`).
+pub fn conflicting_managers(message: &str) -> Vec<String> {
+    let mut managers: Vec<String> = message
+        .split("conflict with \"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect();
+    managers.sort();
+    managers.dedup();
+    managers
+}
+
+/// No client could be configured (kubeconfig, context, in-cluster).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot configure the Kubernetes client: {0}")]
+pub struct ConnectError(pub String);
+
+/// Reading the live state failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    /// Listing a resource failed.
+    #[error("listing {resource} failed: {source}")]
+    ListFailed {
+        /// What was listed.
+        resource: &'static str,
+        /// The API's answer.
+        #[source]
+        source: ApiError,
+    },
+    /// A watch of the live state is failing.
+    #[error("watching {watch}: {source}")]
+    WatchFailed {
+        /// Which watch.
+        watch: String,
+        /// The API's answer.
+        #[source]
+        source: ApiError,
+    },
+    /// The watches have not listed everything yet.
+    #[error("listing watched resources failed: {reason}")]
+    NotSynced {
+        /// What is still missing, or the watches' errors.
+        reason: String,
+    },
+}
+
+impl ReadError {
+    /// Whether retrying may help.
+    pub fn retry(&self) -> Retry {
+        match self {
+            ReadError::ListFailed { source, .. } | ReadError::WatchFailed { source, .. } => {
+                source.retry
+            }
+            ReadError::NotSynced { .. } => Retry::Transient,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(code: u16, reason: &str) -> ApiError {
+        ApiError::from_kube(&kube::Error::Api(Box::new(
+            kube::core::Status::failure("it went wrong", reason).with_code(code),
+        )))
+    }
+
+    #[test]
+    fn refusals_are_terminal_and_overload_is_transient() {
+        assert_eq!(api(403, "Forbidden").retry, Retry::Terminal);
+        assert_eq!(api(422, "Invalid").retry, Retry::Terminal);
+        assert_eq!(api(409, "Conflict").retry, Retry::Terminal);
+        assert_eq!(api(429, "TooManyRequests").retry, Retry::Transient);
+        assert_eq!(api(503, "").retry, Retry::Transient);
+        assert_eq!(api(503, "").reason, "503");
+    }
+
+    #[test]
+    fn conflict_messages_name_their_managers() {
+        let message = "Apply failed with 2 conflicts: conflict with \"kubectl-edit\" using networking.karmada.io/v1alpha1: .spec.consumerClusters\nconflict with \"ops-script\" using networking.karmada.io/v1alpha1: .spec.types";
+        assert_eq!(
+            conflicting_managers(message),
+            ["kubectl-edit", "ops-script"]
+        );
+    }
+}
