@@ -10,16 +10,16 @@
 //! memory limit. Peak memory is the child's `VmHWM`, sampled from `/proc`
 //! while it runs.
 
-#[path = "support/fixtures.rs"]
-mod fixtures;
+mod support;
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use fixtures::Mcs;
+use support::fixtures::Mcs;
+use support::git::git;
+use support::repo::DiskRepo as Repo;
 
 /// How long and how much memory one run may take.
 #[derive(Clone, Copy, Debug)]
@@ -40,66 +40,21 @@ const LARGE: Limits = Limits {
     memory_mib: 512,
 };
 
-/// A repository under construction in a temporary directory.
-struct Repo {
-    dir: tempfile::TempDir,
+/// `mcs-gitops validate` of a repository, within limits.
+trait Validate {
+    /// `mcs-gitops validate <dir>` within [`SMALL`] limits.
+    fn validate(&self) -> Run;
+    /// `mcs-gitops validate --rev HEAD <dir>` within [`SMALL`] limits.
+    fn validate_head(&self) -> Run;
+    /// `mcs-gitops validate <args> <dir>` within `limits`.
+    fn validate_within(&self, limits: Limits, args: &[&str]) -> Run;
 }
 
-impl Repo {
-    fn new() -> Self {
-        Repo {
-            dir: tempfile::Builder::new()
-                .prefix("mcs-hostile-")
-                .tempdir()
-                .unwrap(),
-        }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn join(&self, path: &str) -> PathBuf {
-        self.dir.path().join(path)
-    }
-
-    /// Writes a file, creating its directories.
-    fn file(self, path: &str, content: impl AsRef<[u8]>) -> Self {
-        let full = self.join(path);
-        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::write(full, content).unwrap();
-        self
-    }
-
-    fn mcs(self, path: &str, mcs: &Mcs) -> Self {
-        let yaml = mcs.yaml();
-        self.file(path, yaml)
-    }
-
-    fn symlink(self, target: impl AsRef<Path>, link: &str) -> Self {
-        let full = self.join(link);
-        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::os::unix::fs::symlink(target, full).unwrap();
-        self
-    }
-
-    /// Makes the directory a Git repository with everything committed.
-    fn committed(self) -> Self {
-        git(self.path(), &["init", "-q", "-b", "main"]);
-        git(self.path(), &["add", "-A"]);
-        git(
-            self.path(),
-            &["commit", "-q", "--allow-empty", "-m", "hostile"],
-        );
-        self
-    }
-
-    /// `mcs-gitops validate <dir>` within [`SMALL`] limits.
+impl Validate for Repo {
     fn validate(&self) -> Run {
         self.validate_within(SMALL, &[])
     }
 
-    /// `mcs-gitops validate --rev HEAD <dir>` within [`SMALL`] limits.
     fn validate_head(&self) -> Run {
         self.validate_within(SMALL, &["--rev", "HEAD"])
     }
@@ -112,26 +67,6 @@ impl Repo {
             .arg(self.path());
         Run::watched(command, limits)
     }
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let output = Command::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "protocol.file.allow=always",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 /// One finished run of the binary.

@@ -43,7 +43,7 @@ fn mcs(ns: &str, name: &str) -> Mcs {
 async fn creating_an_mcs_applies_it_with_ownership_labels_and_source_annotations() {
     let (sandbox, ns, instance) = setup(&["foo"]).await;
     let repo = DiskRepo::new();
-    repo.mcs(&ns, "foo", &mcs(&ns, "foo"));
+    let repo = repo.mcs(&format!("{}/foo.yaml", ns), &mcs(&ns, "foo"));
     let output = run(sandbox, "apply", repo.path(), &instance, &[]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(String::from_utf8_lossy(&output.stdout).contains(&format!("created {ns}/foo")));
@@ -75,16 +75,15 @@ async fn creating_an_mcs_applies_it_with_ownership_labels_and_source_annotations
 async fn an_update_is_planned_as_a_field_diff_then_applied() {
     let (sandbox, ns, instance) = setup(&["foo"]).await;
     let repo = DiskRepo::new();
-    repo.mcs(&ns, "foo", &mcs(&ns, "foo"));
+    let repo = repo.mcs(&format!("{}/foo.yaml", ns), &mcs(&ns, "foo"));
     assert_eq!(
         run(sandbox, "apply", repo.path(), &instance, &[])
             .status
             .code(),
         Some(0)
     );
-    repo.mcs(
-        &ns,
-        "foo",
+    let repo = repo.mcs(
+        &format!("{}/foo.yaml", ns),
         &mcs(&ns, "foo").consumers(&["clustera", "clusterc"]),
     );
 
@@ -118,8 +117,9 @@ async fn an_update_is_planned_as_a_field_diff_then_applied() {
 async fn a_second_apply_of_the_same_revision_changes_nothing() {
     let (sandbox, ns, instance) = setup(&["foo", "bar"]).await;
     let repo = DiskRepo::new();
-    repo.mcs(&ns, "foo", &mcs(&ns, "foo"))
-        .mcs(&ns, "bar", &mcs(&ns, "bar"));
+    let repo = repo
+        .mcs(&format!("{}/foo.yaml", ns), &mcs(&ns, "foo"))
+        .mcs(&format!("{}/bar.yaml", ns), &mcs(&ns, "bar"));
     assert_eq!(
         run(sandbox, "apply", repo.path(), &instance, &[])
             .status
@@ -143,9 +143,9 @@ async fn a_second_apply_of_the_same_revision_changes_nothing() {
 #[tokio::test]
 async fn objects_dropped_from_git_are_pruned_and_nothing_else_is_touched() {
     let (sandbox, ns, instance) = setup(&["a", "b", "c", "d", "manual"]).await;
-    let repo = DiskRepo::new();
+    let mut repo = DiskRepo::new();
     for name in ["a", "b", "c", "d"] {
-        repo.mcs(&ns, name, &mcs(&ns, name));
+        repo = repo.mcs(&format!("{}/{}.yaml", ns, name), &mcs(&ns, name));
     }
     assert_eq!(
         run(sandbox, "apply", repo.path(), &instance, &[])
@@ -177,7 +177,8 @@ async fn objects_dropped_from_git_are_pruned_and_nothing_else_is_touched() {
     .await
     .unwrap();
 
-    repo.remove(&format!("{ns}/b.yaml"))
+    let repo = repo
+        .remove(&format!("{ns}/b.yaml"))
         .remove(&format!("{ns}/d.yaml"));
     let output = run(sandbox, "apply", repo.path(), &instance, &[]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
@@ -199,7 +200,7 @@ async fn objects_dropped_from_git_are_pruned_and_nothing_else_is_touched() {
 async fn a_dry_run_reports_the_changes_and_persists_nothing() {
     let (sandbox, ns, instance) = setup(&["foo"]).await;
     let repo = DiskRepo::new();
-    repo.mcs(&ns, "foo", &mcs(&ns, "foo"));
+    let repo = repo.mcs(&format!("{}/foo.yaml", ns), &mcs(&ns, "foo"));
     let output = run(sandbox, "apply", repo.path(), &instance, &["--dry-run"]);
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(
@@ -212,8 +213,9 @@ async fn a_dry_run_reports_the_changes_and_persists_nothing() {
 async fn a_field_owned_by_another_manager_is_a_conflict_naming_it() {
     let (sandbox, ns, instance) = setup(&["foo", "bar"]).await;
     let repo = DiskRepo::new();
-    repo.mcs(&ns, "foo", &mcs(&ns, "foo"))
-        .mcs(&ns, "bar", &mcs(&ns, "bar"));
+    let repo = repo
+        .mcs(&format!("{}/foo.yaml", ns), &mcs(&ns, "foo"))
+        .mcs(&format!("{}/bar.yaml", ns), &mcs(&ns, "bar"));
     assert_eq!(
         run(sandbox, "apply", repo.path(), &instance, &[])
             .status
@@ -224,7 +226,7 @@ async fn a_field_owned_by_another_manager_is_a_conflict_naming_it() {
     let yaml = format!(
         "apiVersion: networking.karmada.io/v1alpha1\nkind: MultiClusterService\nmetadata:\n  name: foo\n  namespace: {ns}\nspec:\n  types: [CrossCluster]\n  consumerClusters: [{{name: clusterd}}]\n"
     );
-    takeover.write("foo.yaml", &yaml);
+    let takeover = takeover.file("foo.yaml", &yaml);
     let out = sandbox.kubectl(&[
         "apply",
         "--server-side",
@@ -235,8 +237,14 @@ async fn a_field_owned_by_another_manager_is_a_conflict_naming_it() {
     ]);
     assert!(out.status.success(), "{}", text(&out));
 
-    repo.mcs(&ns, "foo", &mcs(&ns, "foo").consumers(&["clusterc"]));
-    repo.mcs(&ns, "bar", &mcs(&ns, "bar").consumers(&["clusterc"]));
+    let repo = repo.mcs(
+        &format!("{}/foo.yaml", ns),
+        &mcs(&ns, "foo").consumers(&["clusterc"]),
+    );
+    let repo = repo.mcs(
+        &format!("{}/bar.yaml", ns),
+        &mcs(&ns, "bar").consumers(&["clusterc"]),
+    );
     let output = run(sandbox, "apply", repo.path(), &instance, &[]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -265,8 +273,9 @@ async fn a_field_owned_by_another_manager_is_a_conflict_naming_it() {
 async fn an_mcs_whose_service_is_missing_is_refused_and_nothing_is_applied() {
     let (sandbox, ns, instance) = setup(&["present"]).await;
     let repo = DiskRepo::new();
-    repo.mcs(&ns, "present", &mcs(&ns, "present"))
-        .mcs(&ns, "absent", &mcs(&ns, "absent"));
+    let repo = repo
+        .mcs(&format!("{}/present.yaml", ns), &mcs(&ns, "present"))
+        .mcs(&format!("{}/absent.yaml", ns), &mcs(&ns, "absent"));
     let output = run(sandbox, "apply", repo.path(), &instance, &[]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert!(String::from_utf8_lossy(&output.stdout).contains("error[service-missing]"));
@@ -280,7 +289,10 @@ async fn an_mcs_whose_service_is_missing_is_refused_and_nothing_is_applied() {
 async fn a_cluster_unknown_to_the_federation_is_refused() {
     let (sandbox, ns, instance) = setup(&["foo"]).await;
     let repo = DiskRepo::new();
-    repo.mcs(&ns, "foo", &mcs(&ns, "foo").consumers(&["clusterz"]));
+    let repo = repo.mcs(
+        &format!("{}/foo.yaml", ns),
+        &mcs(&ns, "foo").consumers(&["clusterz"]),
+    );
     let output = run(sandbox, "plan", repo.path(), &instance, &[]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -313,7 +325,10 @@ async fn a_cluster_older_than_kubernetes_1_21_is_refused() {
         .unwrap();
 
     let repo = DiskRepo::new();
-    repo.mcs(&ns, "foo", &mcs(&ns, "foo").providers(&[&old]));
+    let repo = repo.mcs(
+        &format!("{}/foo.yaml", ns),
+        &mcs(&ns, "foo").providers(&[&old]),
+    );
     let output = run(sandbox, "apply", repo.path(), &instance, &[]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert!(String::from_utf8_lossy(&output.stdout).contains("runs Kubernetes 1.20"));
@@ -324,14 +339,17 @@ async fn a_cluster_older_than_kubernetes_1_21_is_refused() {
 async fn changing_types_is_refused_unless_recreate_allows_it() {
     let (sandbox, ns, instance) = setup(&["foo"]).await;
     let repo = DiskRepo::new();
-    repo.mcs(&ns, "foo", &mcs(&ns, "foo"));
+    let repo = repo.mcs(&format!("{}/foo.yaml", ns), &mcs(&ns, "foo"));
     assert_eq!(
         run(sandbox, "apply", repo.path(), &instance, &[])
             .status
             .code(),
         Some(0)
     );
-    repo.mcs(&ns, "foo", &mcs(&ns, "foo").types(&["LoadBalancer"]));
+    let repo = repo.mcs(
+        &format!("{}/foo.yaml", ns),
+        &mcs(&ns, "foo").types(&["LoadBalancer"]),
+    );
     let refused = run(sandbox, "apply", repo.path(), &instance, &[]);
     assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
     assert!(String::from_utf8_lossy(&refused.stdout).contains("--recreate"));
@@ -351,9 +369,9 @@ async fn changing_types_is_refused_unless_recreate_allows_it() {
 #[tokio::test]
 async fn pruning_most_managed_objects_at_once_is_refused_without_the_flag() {
     let (sandbox, ns, instance) = setup(&["a", "b", "c"]).await;
-    let repo = DiskRepo::new();
+    let mut repo = DiskRepo::new();
     for name in ["a", "b", "c"] {
-        repo.mcs(&ns, name, &mcs(&ns, name));
+        repo = repo.mcs(&format!("{}/{}.yaml", ns, name), &mcs(&ns, name));
     }
     assert_eq!(
         run(sandbox, "apply", repo.path(), &instance, &[])
@@ -382,7 +400,7 @@ async fn pruning_most_managed_objects_at_once_is_refused_without_the_flag() {
 async fn an_existing_unmanaged_object_is_only_taken_over_with_adopt() {
     let (sandbox, ns, instance) = setup(&["foo"]).await;
     let repo = DiskRepo::new();
-    repo.mcs(&ns, "foo", &mcs(&ns, "foo"));
+    let repo = repo.mcs(&format!("{}/foo.yaml", ns), &mcs(&ns, "foo"));
     let out = sandbox.kubectl(&[
         "create",
         "-f",
@@ -406,10 +424,7 @@ async fn the_server_rejects_what_its_schema_forbids() {
     let sandbox = sandbox();
     let ns = sandbox.namespace("crd").await;
     let repo = DiskRepo::new();
-    repo.write(
-        "bad.yaml",
-        &format!("apiVersion: networking.karmada.io/v1alpha1\nkind: MultiClusterService\nmetadata:\n  name: nospec\n  namespace: {ns}\nspec:\n  consumerClusters: []\n"),
-    );
+    let repo = repo.file("bad.yaml", format!("apiVersion: networking.karmada.io/v1alpha1\nkind: MultiClusterService\nmetadata:\n  name: nospec\n  namespace: {ns}\nspec:\n  consumerClusters: []\n"));
     let out = sandbox.kubectl(&[
         "apply",
         "--server-side",

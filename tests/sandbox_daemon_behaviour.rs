@@ -271,7 +271,7 @@ fn of_two_daemons_only_the_lease_holder_writes_and_the_other_takes_over() {
     let worked = |d: &Daemon| {
         ["applied", "unchanged", "invalid", "failed"]
             .iter()
-            .map(|r| d.metric("mcs_gitops_reconciles_total", r))
+            .map(|r| d.counter("mcs_gitops_reconciles_total", r))
             .sum::<f64>()
     };
     assert!(worked(leader) >= 1.0);

@@ -365,14 +365,16 @@ fn apply_creates_and_prunes_with_nothing_but_the_service_accounts_permissions() 
     sandbox.service_now(&ns, "api");
     let instance = unique("deploy");
     let repo = DiskRepo::new();
-    repo.mcs(
-        &ns,
-        "web",
+    let repo = repo.mcs(
+        &format!("{}/web.yaml", ns),
         &Mcs::new(&ns, "web")
             .providers(&["clusterb"])
             .consumers(&["clustera"]),
     );
-    repo.mcs(&ns, "api", &Mcs::new(&ns, "api").providers(&["clustera"]));
+    let repo = repo.mcs(
+        &format!("{}/api.yaml", ns),
+        &Mcs::new(&ns, "api").providers(&["clustera"]),
+    );
 
     let output = mcs_gitops_as_account("apply", repo.path(), &instance, &[]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
@@ -385,7 +387,7 @@ fn apply_creates_and_prunes_with_nothing_but_the_service_accounts_permissions() 
     );
     assert!(sandbox.mcs(&ns, "api").is_some());
 
-    repo.remove(&format!("{ns}/api.yaml"));
+    let repo = repo.remove(&format!("{ns}/api.yaml"));
     let output = mcs_gitops_as_account("apply", repo.path(), &instance, &["--allow-mass-prune"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(

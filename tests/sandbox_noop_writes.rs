@@ -14,13 +14,12 @@ async fn a_no_op_apply_sends_zero_writes_and_one_list_of_mcs() {
     let sandbox = sandbox();
     let ns = sandbox.namespace("noop").await;
     let instance = unique("noop");
-    let repo = DiskRepo::new();
+    let mut repo = DiskRepo::new();
     for i in 0..20 {
         let name = format!("svc-{i}");
         sandbox.service(&ns, &name).await;
-        repo.mcs(
-            &ns,
-            &name,
+        repo = repo.mcs(
+            &format!("{}/{}.yaml", ns, name),
             &Mcs::new(&ns, &name)
                 .providers(&["clustera"])
                 .consumers(&["clusterb"]),

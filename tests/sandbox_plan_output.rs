@@ -34,26 +34,28 @@ async fn plan_renders_changes_blockers_and_placement_in_text_markdown_and_json()
     for name in ["keep", "grow", "gone", "switch", "extra"] {
         sandbox.service(&ns, name).await;
     }
-    let repo = DiskRepo::new();
+    let mut repo = DiskRepo::new();
     let base = |name: &str| {
         Mcs::new(&ns, name)
             .providers(&["clusterb"])
             .consumers(&["clustera"])
     };
     for name in ["keep", "grow", "gone", "switch"] {
-        repo.mcs(&ns, name, &base(name));
+        repo = repo.mcs(&format!("{}/{}.yaml", ns, name), &base(name));
     }
     let first = run(sandbox, "apply", repo.path(), &instance, &[]);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
 
-    repo.mcs(
-        &ns,
-        "grow",
+    let repo = repo.mcs(
+        &format!("{}/grow.yaml", ns),
         &base("grow").consumers(&["clustera", "clusterc"]),
     );
-    repo.mcs(&ns, "switch", &base("switch").types(&["LoadBalancer"]));
-    repo.mcs(&ns, "extra", &Mcs::new(&ns, "extra"));
-    repo.remove(&format!("{ns}/gone.yaml"));
+    let repo = repo.mcs(
+        &format!("{}/switch.yaml", ns),
+        &base("switch").types(&["LoadBalancer"]),
+    );
+    let repo = repo.mcs(&format!("{}/extra.yaml", ns), &Mcs::new(&ns, "extra"));
+    let repo = repo.remove(&format!("{ns}/gone.yaml"));
 
     let settings = filtered(&ns, &instance);
     for (format, name) in [

@@ -6,37 +6,20 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use kube::api::{Api, DynamicObject, PostParams};
 use mcs_gitops::federation::resources::RESOURCE_BINDING;
 use serde_json::{Value, json};
 use support::fixtures::Mcs;
+use support::git::{git, write};
 use support::repo::{run, text};
 use support::sandbox::{Sandbox, sandbox};
 
 /// Three of the sandbox's four clusters: the repository's own list is
 /// out of date, as it often is.
 const INVENTORY: &str = "clusters:\n  - name: clustera\n  - name: clusterb\n  - name: clusterc\n";
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
-        .args(["-c", "commit.gpgsign=false"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "git {args:?}");
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
-}
-
-fn write(dir: &Path, path: &str, content: &str) {
-    let full = dir.join(path);
-    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-    std::fs::write(full, content).unwrap();
-}
 
 fn commit(repo: &Path, message: &str) -> String {
     git(repo, &["add", "-A"]);

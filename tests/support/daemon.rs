@@ -138,13 +138,40 @@ impl Daemon {
         (status, body)
     }
 
-    /// A metric's value from /metrics (summed over label sets matching `filter`).
+    /// The sum of the samples of metric `name` whose line contains
+    /// `filter`; fails the test when the daemon exports no such sample (a
+    /// renamed metric or label must not read as zero).
     pub fn metric(&self, name: &str, filter: &str) -> f64 {
+        let samples = self.samples(name, filter);
+        assert!(
+            !samples.is_empty(),
+            "the daemon exports no sample of {name} matching {filter:?}:\n{}",
+            self.get("/metrics").1
+        );
+        samples.iter().sum()
+    }
+
+    /// Like [`Daemon::metric`] for a labelled counter, where a label value
+    /// not counted yet is zero; fails the test when the counter itself is
+    /// not exported.
+    pub fn counter(&self, name: &str, label: &str) -> f64 {
+        let body = self.get("/metrics").1;
+        let family = name.trim_end_matches("_total");
+        assert!(
+            body.lines()
+                .any(|l| l == format!("# TYPE {family} counter")),
+            "the daemon exports no counter {name}:\n{body}"
+        );
+        self.samples(name, label).iter().sum()
+    }
+
+    fn samples(&self, name: &str, filter: &str) -> Vec<f64> {
         let (_, body) = self.get("/metrics");
         body.lines()
-            .filter(|l| l.starts_with(name) && l.contains(filter))
+            .filter(|l| !l.starts_with('#'))
+            .filter(|l| l.split(['{', ' ']).next() == Some(name) && l.contains(filter))
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum()
+            .collect()
     }
 
     /// Polls `condition` until it holds, or fails with the daemon's last logs.

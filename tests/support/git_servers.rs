@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+use super::git::git_env;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -32,30 +33,6 @@ fn wait_for_port(port: u16, child: &mut Child, what: &str) {
     panic!("{what} did not listen on port {port}");
 }
 
-/// Runs git with a fixed identity, failing the test on error.
-pub fn git(dir: &Path, args: &[&str], env: &[(String, String)]) -> String {
-    let output = Command::new("git")
-        .args([
-            "-c",
-            "user.name=Test",
-            "-c",
-            "user.email=test@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
-}
-
 /// A running Git server.
 pub struct GitServer {
     child: Child,
@@ -81,12 +58,12 @@ impl GitServer {
     /// Creates a bare repository `name.git` and returns its daemon URL.
     pub fn repository(&self, name: &str) -> String {
         let bare = self.root.join(format!("{name}.git"));
-        git(
+        git_env(
             &self.root,
             &["init", "-q", "--bare", "-b", "main", bare.to_str().unwrap()],
             &[],
         );
-        git(&bare, &["config", "http.receivepack", "true"], &[]);
+        git_env(&bare, &["config", "http.receivepack", "true"], &[]);
         format!("{}/{name}.git", self.url_prefix)
     }
 
@@ -280,8 +257,8 @@ impl WorkTree {
     /// A new working copy whose `origin` is `push_url`.
     pub fn new(server: &GitServer, name: &str) -> WorkTree {
         let dir = tempfile::Builder::new().prefix("work-").tempdir().unwrap();
-        git(dir.path(), &["init", "-q", "-b", "main"], &[]);
-        git(
+        git_env(dir.path(), &["init", "-q", "-b", "main"], &[]);
+        git_env(
             dir.path(),
             &["remote", "add", "origin", &server.push_url(name)],
             &[],
@@ -313,22 +290,22 @@ impl WorkTree {
 
     /// Commits everything and pushes `main`; returns the commit id.
     pub fn commit_and_push(&self, message: &str) -> String {
-        git(self.path(), &["add", "-A"], &[]);
-        git(
+        git_env(self.path(), &["add", "-A"], &[]);
+        git_env(
             self.path(),
             &["commit", "-q", "--allow-empty", "-m", message],
             &[],
         );
-        git(self.path(), &["push", "-q", "origin", "main"], &self.env);
-        git(self.path(), &["rev-parse", "HEAD"], &[])
+        git_env(self.path(), &["push", "-q", "origin", "main"], &self.env);
+        git_env(self.path(), &["rev-parse", "HEAD"], &[])
     }
 
     /// Commits everything signed with an SSH key (`key` is the private key;
     /// its `.pub` sits next to it) and pushes `main`; returns the commit id.
     pub fn commit_signed_and_push(&self, message: &str, key: &Path) -> String {
         let public = format!("{}.pub", key.display());
-        git(self.path(), &["add", "-A"], &[]);
-        git(
+        git_env(self.path(), &["add", "-A"], &[]);
+        git_env(
             self.path(),
             &[
                 "-c",
@@ -344,13 +321,13 @@ impl WorkTree {
             ],
             &[],
         );
-        git(self.path(), &["push", "-q", "origin", "main"], &self.env);
-        git(self.path(), &["rev-parse", "HEAD"], &[])
+        git_env(self.path(), &["push", "-q", "origin", "main"], &self.env);
+        git_env(self.path(), &["rev-parse", "HEAD"], &[])
     }
 
     /// Runs git in the working copy with the server's environment.
     pub fn git(&self, args: &[&str]) -> String {
-        git(self.path(), args, &self.env)
+        git_env(self.path(), args, &self.env)
     }
 
     /// A file of the remote's status branch, fetched now.

@@ -4,7 +4,9 @@
 
 pub mod daemon;
 pub mod fixtures;
+pub mod git;
 pub mod git_servers;
 pub mod live;
 pub mod repo;
 pub mod sandbox;
+pub mod signing;

@@ -8,15 +8,17 @@ use std::process::Output;
 use assert_cmd::cargo::cargo_bin_cmd;
 
 use super::fixtures::Mcs;
+use super::git::git;
 use super::sandbox::Sandbox;
 
-/// A configuration repository in a temporary directory.
+/// A configuration repository in a temporary directory, built by value:
+/// `DiskRepo::new().mcs("shop/cart.yaml", &cart).committed()`.
 pub struct DiskRepo {
     dir: tempfile::TempDir,
 }
 
 impl DiskRepo {
-    /// An empty repository.
+    /// An empty directory.
     pub fn new() -> Self {
         DiskRepo {
             dir: tempfile::Builder::new()
@@ -31,28 +33,57 @@ impl DiskRepo {
         self.dir.path()
     }
 
+    /// A path inside.
+    pub fn join(&self, path: &str) -> PathBuf {
+        self.dir.path().join(path)
+    }
+
     /// Writes a file (parents created).
-    pub fn write(&self, path: &str, content: &str) -> &Self {
-        let full = self.dir.path().join(path);
+    pub fn file(self, path: &str, content: impl AsRef<[u8]>) -> Self {
+        let full = self.join(path);
         std::fs::create_dir_all(full.parent().unwrap()).unwrap();
         std::fs::write(full, content).unwrap();
         self
     }
 
-    /// Writes an MCS to `<namespace>/<name>.yaml`.
-    pub fn mcs(&self, namespace: &str, name: &str, mcs: &Mcs) -> &Self {
-        self.write(&format!("{namespace}/{name}.yaml"), &mcs.yaml())
+    /// Writes an MCS to `path`.
+    pub fn mcs(self, path: &str, mcs: &Mcs) -> Self {
+        let yaml = mcs.yaml();
+        self.file(path, yaml)
     }
 
     /// Removes a file.
-    pub fn remove(&self, path: &str) -> &Self {
-        std::fs::remove_file(self.dir.path().join(path)).unwrap();
+    pub fn remove(self, path: &str) -> Self {
+        std::fs::remove_file(self.join(path)).unwrap();
         self
     }
 
-    /// A path inside.
-    pub fn join(&self, path: &str) -> PathBuf {
-        self.dir.path().join(path)
+    /// A symlink at `link` pointing to `target`.
+    pub fn symlink(self, target: impl AsRef<Path>, link: &str) -> Self {
+        let full = self.join(link);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(target, full).unwrap();
+        self
+    }
+
+    /// Makes the directory a Git repository (branch `main`) if it is not
+    /// one yet, and commits everything.
+    pub fn committed(self) -> Self {
+        self.commit("change");
+        self
+    }
+
+    /// Commits everything with `message`; returns the commit id.
+    pub fn commit(&self, message: &str) -> String {
+        if !self.join(".git").exists() {
+            git(self.path(), &["init", "-q", "-b", "main"]);
+        }
+        git(self.path(), &["add", "-A"]);
+        git(
+            self.path(),
+            &["commit", "-q", "--allow-empty", "-m", message],
+        );
+        git(self.path(), &["rev-parse", "HEAD"])
     }
 }
 

@@ -1,0 +1,168 @@
+//! Signing keys made with real gpg and ssh-keygen, and commits signed with
+//! them.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use mcs_gitops::source::trust::TrustedKeys;
+
+use super::repo::DiskRepo;
+
+/// How a commit is signed.
+#[derive(Clone, Copy)]
+pub enum Sign<'a> {
+    /// Not at all.
+    No,
+    /// With the gpg key.
+    Pgp,
+    /// With the named SSH key.
+    Ssh(&'a str),
+}
+
+/// A gpg key and two SSH keys, `trusted` and `stranger`.
+pub struct Keys {
+    /// Where they are kept.
+    pub dir: tempfile::TempDir,
+    /// The gpg key's fingerprint.
+    pub pgp_fingerprint: String,
+}
+
+fn run(command: &mut Command) -> String {
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+impl Keys {
+    /// A gpg key and two SSH keys (one trusted, one not), in a temp dir.
+    pub fn new() -> Keys {
+        let dir = tempfile::tempdir().unwrap();
+        let gnupg = dir.path().join("gnupg");
+        std::fs::create_dir_all(&gnupg).unwrap();
+        std::fs::set_permissions(&gnupg, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .unwrap();
+        run(Command::new("gpg").env("GNUPGHOME", &gnupg).args([
+            "--batch",
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            "Release Signer <signer@example.com>",
+            "ed25519",
+            "sign",
+            "never",
+        ]));
+        let listing = run(Command::new("gpg").env("GNUPGHOME", &gnupg).args([
+            "--with-colons",
+            "--list-keys",
+            "signer@example.com",
+        ]));
+        let pgp_fingerprint = listing
+            .lines()
+            .find(|l| l.starts_with("fpr:"))
+            .unwrap()
+            .split(':')
+            .nth(9)
+            .unwrap()
+            .to_owned();
+        for name in ["trusted", "stranger"] {
+            run(Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+                .arg(dir.path().join(name)));
+        }
+        Keys {
+            dir,
+            pgp_fingerprint,
+        }
+    }
+
+    /// The gpg home holding the key.
+    pub fn gnupg(&self) -> PathBuf {
+        self.dir.path().join("gnupg")
+    }
+
+    /// An SSH public key line.
+    pub fn ssh_pub(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(format!("{name}.pub")))
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+
+    /// The trusted-keys file: the gpg public key and the trusted SSH key.
+    pub fn trusted_text(&self) -> String {
+        let armored = run(Command::new("gpg").env("GNUPGHOME", self.gnupg()).args([
+            "--armor",
+            "--export",
+            "signer@example.com",
+        ]));
+        format!(
+            "# release signers\n{armored}\nsigner@example.com namespaces=\"git\" {}\n",
+            self.ssh_pub("trusted")
+        )
+    }
+
+    /// The trusted keys: the gpg public key and the trusted SSH key.
+    pub fn trusted(&self) -> TrustedKeys {
+        TrustedKeys::parse(&self.trusted_text()).unwrap()
+    }
+}
+
+/// Commits everything in `repo` (adding a file named after the message),
+/// signed as `sign` says; returns the commit id.
+pub fn commit_signed(repo: &DiskRepo, keys: &Keys, message: &str, sign: Sign<'_>) -> String {
+    let path = repo.path();
+    if !path.join(".git").exists() {
+        run(Command::new("git")
+            .args(["init", "-q", "-b", "main"])
+            .current_dir(path));
+    }
+    std::fs::write(path.join(format!("{message}.yaml")), "").unwrap();
+    run(Command::new("git").args(["add", "-A"]).current_dir(path));
+    let mut git = Command::new("git");
+    git.current_dir(path).env("GNUPGHOME", keys.gnupg()).args([
+        "-c",
+        "user.name=Signer",
+        "-c",
+        "user.email=signer@example.com",
+    ]);
+    match sign {
+        Sign::No => git.args(["-c", "commit.gpgsign=false", "commit", "-q", "-m", message]),
+        Sign::Pgp => git.args([
+            "-c",
+            &format!("user.signingkey={}", keys.pgp_fingerprint),
+            "commit",
+            "-q",
+            "-S",
+            "-m",
+            message,
+        ]),
+        Sign::Ssh(name) => git.args([
+            "-c",
+            "gpg.format=ssh",
+            "-c",
+            &format!(
+                "user.signingkey={}",
+                keys.dir.path().join(format!("{name}.pub")).display()
+            ),
+            "commit",
+            "-q",
+            "-S",
+            "-m",
+            message,
+        ]),
+    };
+    run(&mut git);
+    run(Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(path))
+    .trim()
+    .to_owned()
+}
