@@ -14,7 +14,7 @@
 //! is decided here and nowhere else ([`PlanVerdict`], [`ApplyVerdict`]).
 
 use crate::federation::{ApplyOptions, Federation, ReadError, Reading, Scope};
-use crate::manifest::{self, Desired, ParseCache, Policy, RepoFile, Revision};
+use crate::manifest::{self, Desired, FileContent, ParseCache, Policy, RepoFile, Revision};
 use crate::plan::checks::live_inventory;
 use crate::plan::{
     ApplyReport, Blocker, ChangeOptions, LiveState, ObjectOutcome, Plan, Previous, Retry,
@@ -271,6 +271,7 @@ impl<F: Federation> Pipeline<F> {
         let mut plan = self.plan(&desired, revision, &live, None);
         if depth == Depth::ServerDiff {
             self.server_diff(&mut plan).await;
+            plan.locate_refusals(&|path| file_bytes(files, path));
         }
         Ok(Planned {
             desired,
@@ -289,7 +290,21 @@ impl<F: Federation> Pipeline<F> {
         let planned = self
             .plan_revision(files, revision, Depth::Classify, reading)
             .await?;
-        let applied = self.apply(&planned.plan).await;
+        let mut applied = self.apply(&planned.plan).await;
+        if let Some(report) = applied.report.as_mut() {
+            report.locate_refusals(&planned.plan, &|path| file_bytes(files, path));
+        }
         Ok((planned, applied))
     }
+}
+
+/// The bytes of the file at `path` among a revision's files, when read.
+pub fn file_bytes<'a>(files: &'a [RepoFile], path: &str) -> Option<&'a [u8]> {
+    files
+        .iter()
+        .find(|f| f.path == path)
+        .and_then(|f| match &f.content {
+            FileContent::Bytes(bytes) => Some(bytes.as_slice()),
+            _ => None,
+        })
 }

@@ -296,6 +296,10 @@ fn quoted(text: &str) -> String {
     out
 }
 
+/// Words YAML reads as something other than text when written plain.
+const NOT_TEXT_WHEN_PLAIN: [&str; 9] =
+    ["null", "y", "n", "yes", "no", "on", "off", "true", "false"];
+
 /// A scalar for `text`: plain when that reads back as the same text.
 fn scalar(text: &str, style: &Style) -> String {
     let plain = style.plain_names
@@ -304,7 +308,7 @@ fn scalar(text: &str, style: &Style) -> String {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && text.starts_with(|c: char| c.is_ascii_lowercase())
-        && text != "null";
+        && !NOT_TEXT_WHEN_PLAIN.contains(&text);
     if plain { text.to_owned() } else { quoted(text) }
 }
 
@@ -433,10 +437,12 @@ fn is_label(name: &str, max: usize, must_start_with_letter: bool) -> bool {
     starts && bytes.len() <= max && bytes.iter().all(allowed) && bytes.last() != Some(&b'-')
 }
 
+/// The port the API stores, when the written value is one: a number, or
+/// a whole number with a fraction (`80.0`); never text (`"80"`).
 fn port_in_range(value: &PortValue) -> Option<u16> {
     let number = match value {
         PortValue::Integer(n) => *n,
-        PortValue::Quoted(text) => text.parse::<i64>().ok()?,
+        PortValue::Decimal(x) if x.fract() == 0.0 && x.abs() < 1e6 => *x as i64,
         _ => return None,
     };
     u16::try_from(number).ok().filter(|n| *n != 0)
@@ -458,7 +464,11 @@ fn expected_valid(doc: &Written) -> bool {
                 .all(|t| *t == "CrossCluster" || *t == "LoadBalancer")
     });
     let ports = doc.ports.as_deref().unwrap_or_default();
-    let port_names: Vec<&String> = ports.iter().filter_map(|(n, _)| n.as_ref()).collect();
+    // An empty port name is no name at all, as for Karmada.
+    let port_names: Vec<&String> = ports
+        .iter()
+        .filter_map(|(n, _)| n.as_ref().filter(|n| !n.is_empty()))
+        .collect();
     let distinct_names: BTreeSet<&&String> = port_names.iter().collect();
     let ports_ok = ports
         .iter()
@@ -476,7 +486,43 @@ fn expected_valid(doc: &Written) -> bool {
         && ports_ok
         && clusters_ok(&doc.providers)
         && clusters_ok(&doc.consumers)
+        && labels_ok(&doc.labels)
         && !doc.unknown_field
+}
+
+/// Kubernetes' label grammar, written out here independently of the
+/// validator: `[prefix/]name`, the prefix a DNS subdomain of at most 253
+/// bytes, the name (and a non-empty value) at most 63 bytes of
+/// `[A-Za-z0-9._-]`, starting and ending alphanumeric.
+fn labels_ok(labels: &BTreeMap<String, String>) -> bool {
+    let name_ok = |n: &str| {
+        !n.is_empty()
+            && n.len() <= 63
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            && n.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+            && n.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
+    };
+    let prefix_ok = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 253
+            && p.split('.').all(|label| {
+                !label.is_empty()
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+            })
+    };
+    labels.iter().all(|(key, value)| {
+        let key_ok = match key.split('/').collect::<Vec<_>>().as_slice() {
+            [name] => name_ok(name),
+            [prefix, name] => prefix_ok(prefix) && name_ok(name),
+            _ => false,
+        };
+        key_ok && (value.is_empty() || name_ok(value))
+    })
 }
 
 /// The object read agrees with what was written.
@@ -490,7 +536,10 @@ fn check_object(doc: &Written, object: &MultiClusterService) -> Result<(), TestC
     let written_ports = doc.ports.as_deref().unwrap_or_default();
     let ports: Vec<(Option<String>, u16)> = written_ports
         .iter()
-        .filter_map(|(name, value)| Some((name.clone(), port_in_range(value)?)))
+        .filter_map(|(name, value)| {
+            let name = name.clone().filter(|n| !n.is_empty());
+            Some((name, port_in_range(value)?))
+        })
         .collect();
     let read: Vec<(Option<String>, u16)> = object
         .ports

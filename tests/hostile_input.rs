@@ -801,7 +801,7 @@ fn integer_ports_past_either_end_are_port_errors() {
 }
 
 #[test]
-fn float_ports_are_port_errors() {
+fn fractional_ports_are_port_errors_and_whole_decimals_are_stored_as_numbers() {
     let run = Repo::new()
         .file(
             "a.yaml",
@@ -810,8 +810,9 @@ fn float_ports_are_port_errors() {
         .validate()
         .invalid()
         .reports("ports", "a.yaml:9:18")
-        .says("port 80.5 is not a whole number");
-    assert_eq!(run.count("ports"), 3, "{}", run.text());
+        .says("spec.ports[0].port 80.5 is not a whole number")
+        .says("spec.ports[1].port is written `80.0`; the API stores it as 80");
+    assert_eq!(run.count("ports"), 1, "{}", run.text());
 }
 
 #[test]
@@ -825,31 +826,56 @@ fn boolean_and_text_ports_are_port_errors() {
         .invalid()
         .reports("ports", "a.yaml:9:18")
         .says("is a boolean (YAML reads yes, no, on and off as booleans)")
-        .says("port `http` is not a number")
-        .says("port number is empty");
+        .says("spec.ports[2].port is the text `\"http\"`, but the API expects a number")
+        .says("spec.ports[3].port is empty");
     assert_eq!(run.count("ports"), 4, "{}", run.text());
     insta::assert_snapshot!(run.stdout);
 }
 
 #[test]
-fn quoted_hex_and_octal_ports_are_numbers_and_valid() {
+fn hex_and_octal_ports_are_numbers_and_valid() {
     Repo::new()
         .file(
             "a.yaml",
-            load_balancer_with_ports(
-                "{port: \"80\"}, {port: 0x1BB}, {port: 0o10000}, {port: 65535}",
-            ),
+            load_balancer_with_ports("{port: 0x1BB}, {port: 0o10000}, {port: 65535}"),
         )
         .validate()
         .valid();
 }
 
 #[test]
-fn yes_no_and_on_as_names_are_plain_strings_and_valid() {
+fn a_quoted_port_is_text_and_refused_as_the_api_refuses_it() {
+    Repo::new()
+        .file("a.yaml", load_balancer_with_ports("{port: \"80\"}"))
+        .validate()
+        .invalid()
+        .reports("ports", "a.yaml:9:18")
+        .hints("write `port: 80` without quotes");
+}
+
+#[test]
+fn unquoted_yes_no_and_on_are_booleans_and_refused_where_text_is_expected() {
     let run = Repo::new()
         .mcs(
             "a.yaml",
             &Mcs::new("on", "yes").providers(&["no"]).consumers(&["off"]),
+        )
+        .validate()
+        .invalid()
+        .reports("schema", "a.yaml:4:9")
+        .says("metadata.name must be text, but YAML reads `true` as a boolean")
+        .hints("quote it: `name: \"true\"`");
+    assert_eq!(run.count("schema"), 4, "{}", run.text());
+}
+
+#[test]
+fn quoted_yes_no_and_on_are_text_and_valid() {
+    let run = Repo::new()
+        .mcs(
+            "a.yaml",
+            &Mcs::new("\"on\"", "\"yes\"")
+                .providers(&["\"no\""])
+                .consumers(&["\"off\""]),
         )
         .validate_within(SMALL, &["-o", "json"])
         .valid();
@@ -860,9 +886,19 @@ fn yes_no_and_on_as_names_are_plain_strings_and_valid() {
 }
 
 #[test]
-fn a_numeric_name_is_an_object_name_error() {
+fn an_unquoted_numeric_name_is_a_number_and_refused() {
     Repo::new()
         .mcs("a.yaml", &Mcs::new("default", "123"))
+        .validate()
+        .invalid()
+        .reports("schema", "a.yaml:4:9")
+        .says("metadata.name must be text, but YAML reads `123` as a number");
+}
+
+#[test]
+fn a_quoted_numeric_name_is_an_object_name_error() {
+    Repo::new()
+        .mcs("a.yaml", &Mcs::new("default", "\"123\""))
         .validate()
         .invalid()
         .reports("object-name", "a.yaml:4:9")

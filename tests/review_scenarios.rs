@@ -320,6 +320,8 @@ fn planned(head: &Repo, live: &LiveState) -> (manifest::Desired, Plan) {
             managers: vec!["ops-script".to_owned()],
             code: Some(409),
             retry: Retry::Terminal,
+            fields: Vec::new(),
+            at: None,
         }),
     );
     (after, plan)

@@ -2,7 +2,8 @@
 //! stalls the daemon: the refused object is sent once, not in a loop, and
 //! `/readyz`, the metrics and the status branch say what is stalled and why.
 //! The refusal comes from a real ValidatingAdmissionPolicy in the sandbox
-//! apiserver.
+//! apiserver, which names the field as admission webhooks do (`metadata.labels:
+//! ...`), and that field is pointed at in the file.
 
 mod support;
 
@@ -32,7 +33,7 @@ spec:
         resources: [multiclusterservices]
   validations:
     - expression: \"!has(object.metadata.labels) || !('frozen' in object.metadata.labels)\"
-      message: frozen services may not be exposed
+      message: \"metadata.labels: frozen services may not be exposed\"
 ---
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding
@@ -88,6 +89,10 @@ fn a_terminal_refusal_stalls_once_and_readiness_metrics_and_status_say_why() {
     );
     let summary = work.status_file(STATUS, "STATUS.md").unwrap();
     assert!(summary.contains("| Stalled |"), "{summary}");
+    assert!(
+        summary.contains("(at frozen.yaml:6:11)"),
+        "the refusal points at the field in Git: {summary}"
+    );
     assert!(
         summary.contains(&format!("{ns}/frozen was refused")),
         "{summary}"

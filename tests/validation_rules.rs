@@ -406,3 +406,39 @@ fn tenancy_limits_namespaces_and_clusters() {
         ]
     );
 }
+
+#[test]
+fn deprecated_cluster_fields_are_held_to_the_tenancy_limits_too() {
+    let policy = Policy {
+        allowed_namespaces: None,
+        allowed_clusters: Some(BTreeSet::from([
+            "clustera".to_owned(),
+            "clusterb".to_owned(),
+        ])),
+    };
+    let named = Mcs::new("shop", "cart")
+        .providers(&["clustera"])
+        .consumers(&["clusterb"])
+        .spec_line("serviceConsumptionClusters: [clusterd]");
+    let empty = Mcs::new("shop", "web")
+        .providers(&["clustera"])
+        .consumers(&["clusterb"])
+        .spec_line("range: {clusterNames: []}");
+    let repo = Repo::new().mcs("a.yaml", &named).mcs("b.yaml", &empty);
+    let desired = repo.load_with(&policy);
+    let errors: Vec<(&str, &str)> = desired
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| (d.rule.name(), d.message.as_str()))
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors[0].1.contains("cluster `clusterd` is outside"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[1].1.contains("spec.range.clusterNames is empty"),
+        "{errors:#?}"
+    );
+}

@@ -109,6 +109,23 @@ impl Tracked {
     }
 }
 
+impl Tracked {
+    /// Reads the files at `paths` (relative to the configuration directory)
+    /// of commit `head`.
+    pub async fn read_files(
+        &self,
+        head: Oid,
+        paths: Vec<String>,
+    ) -> Result<Vec<RepoFile>, SourceError> {
+        let (origin, subdir) = (self.origin.clone(), self.subdir.clone());
+        blocking(move || {
+            let origin = origin.lock().expect("origin lock");
+            crate::source::git::read_paths(origin.repo(), head, &subdir, &paths)
+        })
+        .await
+    }
+}
+
 /// Runs blocking Git work off the async threads.
 pub async fn blocking<T: Send + 'static, E: Send + 'static>(
     f: impl FnOnce() -> Result<T, E> + Send + 'static,

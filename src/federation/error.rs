@@ -16,6 +16,9 @@ pub struct ApiError {
     pub message: String,
     /// Whether trying again may help.
     pub retry: Retry,
+    /// The fields the answer names: its `details.causes`, else the paths an
+    /// admission webhook wrote into its message.
+    pub fields: Vec<String>,
     words: String,
 }
 
@@ -30,6 +33,7 @@ impl ApiError {
                 reason: "Unreachable".to_owned(),
                 message: error.to_string(),
                 retry: Retry::Transient,
+                fields: Vec::new(),
                 words: error.to_string(),
             };
         };
@@ -49,7 +53,18 @@ impl ApiError {
             ),
             _ => format!("{} ({})", status.message, status.reason),
         };
+        let mut fields: Vec<String> = status
+            .details
+            .iter()
+            .flat_map(|d| d.causes.iter())
+            .map(|c| c.field.clone())
+            .filter(|f| !f.is_empty())
+            .collect();
+        if fields.is_empty() {
+            fields = fields_in(&status.message);
+        }
         ApiError {
+            fields,
             code: Some(status.code),
             reason: if status.reason.is_empty() {
                 status.code.to_string()
@@ -71,8 +86,33 @@ impl ApiError {
             message: self.message,
             code: self.code,
             retry: self.retry,
+            fields: self.fields,
+            at: None,
         }
     }
+}
+
+/// The field paths an error message names before a colon, as admission
+/// webhooks write them (`spec.types[0]: Invalid value: ...`) and as
+/// server-side apply's typing does (`.spec.ports[0].port: expected ...`).
+pub fn fields_in(message: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    for (index, _) in message.match_indices(": ") {
+        let before = &message[..index];
+        let start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || "._-[]/".contains(c)))
+            .map_or(0, |i| i + 1);
+        let path = before[start..].trim_start_matches(['.', '[']);
+        let rooted = ["spec", "metadata", "status"].iter().any(|root| {
+            path == *root
+                || path.starts_with(&format!("{root}."))
+                || path.starts_with(&format!("{root}["))
+        });
+        if rooted && !fields.iter().any(|f| f == path) {
+            fields.push(path.to_owned());
+        }
+    }
+    fields
 }
 
 /// Manager names in a server-side apply conflict message
@@ -153,6 +193,17 @@ mod tests {
         assert_eq!(api(429, "TooManyRequests").retry, Retry::Transient);
         assert_eq!(api(503, "").retry, Retry::Transient);
         assert_eq!(api(503, "").reason, "503");
+    }
+
+    #[test]
+    fn webhook_messages_name_their_fields() {
+        let message = "admission webhook \"multiclusterservice.karmada.io\" denied the request: [spec.types[0]: Invalid value: \"x\": ExposureType Error, spec.range.providerClusters[1]: Invalid value: \"A\": must be no more than 48 characters]";
+        assert_eq!(
+            fields_in(message),
+            ["spec.types[0]", "spec.range.providerClusters[1]"]
+        );
+        let typed = "failed to create typed patch object (default/foo; networking.karmada.io/v1alpha1, Kind=MultiClusterService): .spec.ports[0].port: expected numeric (int or float), got string";
+        assert_eq!(fields_in(typed), ["spec.ports[0].port"]);
     }
 
     #[test]

@@ -119,7 +119,7 @@ impl KubeFederation {
         }
         let params = self.patch_params(options.force_conflicts, options.dry_run);
         let result = match (change.action, &change.desired) {
-            (Action::Unchanged | Action::Detach, _) | (_, None)
+            (Action::Unchanged | Action::Detach | Action::NotComparable, _) | (_, None)
                 if change.action != Action::Prune =>
             {
                 return (ObjectOutcome::Skipped, None);
@@ -187,6 +187,8 @@ impl KubeFederation {
             managers: Vec::new(),
             code: None,
             retry: Retry::Transient,
+            fields: Vec::new(),
+            at: None,
         })
     }
 }

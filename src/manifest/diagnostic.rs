@@ -125,11 +125,17 @@ pub enum Rule {
     /// The Service will be delivered to a cluster that does not run it today,
     /// overwriting any Service of the same name there.
     ServiceOverwrite,
+    /// A label key or value breaks Kubernetes' label grammar.
+    Labels,
+    /// An annotation key breaks Kubernetes' key grammar, or the annotations are too large.
+    Annotations,
+    /// A label or annotation that mcs-gitops or Karmada writes itself.
+    ReservedKey,
 }
 
 impl Rule {
     /// Every rule, in documentation order.
-    pub const ALL: [Rule; 23] = [
+    pub const ALL: [Rule; 26] = [
         Rule::YamlSyntax,
         Rule::Schema,
         Rule::FileUnreadable,
@@ -153,6 +159,9 @@ impl Rule {
         Rule::NoEffect,
         Rule::ServiceMissing,
         Rule::ServiceOverwrite,
+        Rule::Labels,
+        Rule::Annotations,
+        Rule::ReservedKey,
     ];
 
     /// The stable kebab-case name of the rule.
@@ -181,6 +190,9 @@ impl Rule {
             Rule::NoEffect => "no-effect",
             Rule::ServiceMissing => "service-missing",
             Rule::ServiceOverwrite => "service-overwrite",
+            Rule::Labels => "labels",
+            Rule::Annotations => "annotations",
+            Rule::ReservedKey => "reserved-key",
         }
     }
 
@@ -243,6 +255,15 @@ impl Rule {
             }
             Rule::ServiceOverwrite => {
                 "delivering a Service to a cluster overwrites any Service of the same name there"
+            }
+            Rule::Labels => {
+                "label keys are names of at most 63 characters with an optional DNS subdomain prefix; values have at most 63 characters"
+            }
+            Rule::Annotations => {
+                "annotation keys follow the label-key grammar, and all annotations together take at most 256 KiB"
+            }
+            Rule::ReservedKey => {
+                "mcs-gitops.io/ keys are written by mcs-gitops and multiclusterservice.karmada.io/permanent-id by Karmada, never from Git"
             }
         }
     }

@@ -4,16 +4,19 @@
 //! the line and column. Unknown fields are rejected by serde itself, which
 //! gives their location too. Fields the user must not write (server-owned
 //! metadata, `status`) are still accepted here, so that the validator can
-//! explain them instead of serde calling them "unknown". Port numbers are
-//! read as whatever scalar was written, so that `80.5`, `"http"` or `yes`
-//! get a message about ports rather than about YAML types.
+//! explain them instead of serde calling them "unknown". Leaves are read as
+//! the [`Scalar`] YAML makes of them, so that `port: "80"`, `name: 123` or
+//! a label value `2` get a message saying what the API expects instead of
+//! being converted quietly.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
-use serde_saphyr::Spanned;
+use serde_saphyr::{Location, Spanned};
+
+pub use super::scalar::{Scalar, ScalarMap};
 
 /// The first fields of any Kubernetes document: enough to tell what it is.
 #[derive(Debug, Deserialize)]
@@ -111,6 +114,11 @@ pub struct McsDocument {
     /// from YAML.
     #[serde(skip)]
     pub start: Option<serde_saphyr::Location>,
+    /// Where keys the validator points at were written (`status`,
+    /// `metadata.uid`, ...), by dotted path; set by the parser when the
+    /// document has such keys, never read from YAML.
+    #[serde(skip)]
+    pub keys: BTreeMap<String, Location>,
     /// `apiVersion`.
     pub api_version: Option<Spanned<String>>,
     /// `kind`.
@@ -123,18 +131,50 @@ pub struct McsDocument {
     pub status: Option<Spanned<IgnoredAny>>,
 }
 
+impl McsDocument {
+    /// Whether a rule points at a key of this document (`status`, a
+    /// server-owned or unmanaged metadata field), so the parser must record
+    /// where keys were written.
+    pub fn names_keys(&self) -> bool {
+        let metadata = self.metadata.as_ref().map(|m| &m.value);
+        self.status.is_some()
+            || metadata.is_some_and(|m| {
+                [
+                    &m.uid,
+                    &m.resource_version,
+                    &m.generation,
+                    &m.creation_timestamp,
+                    &m.managed_fields,
+                    &m.deletion_timestamp,
+                    &m.self_link,
+                    &m.generate_name,
+                    &m.finalizers,
+                    &m.owner_references,
+                ]
+                .iter()
+                .any(|f| f.is_some())
+            })
+    }
+}
+
 /// `metadata` of a document.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct MetadataDocument {
     /// `metadata.name`.
-    pub name: Option<Spanned<String>>,
+    pub name: Option<Spanned<Scalar>>,
     /// `metadata.namespace`.
-    pub namespace: Option<Spanned<String>>,
+    pub namespace: Option<Spanned<Scalar>>,
     /// `metadata.labels`.
-    pub labels: Option<BTreeMap<String, String>>,
+    pub labels: Option<Spanned<ScalarMap>>,
     /// `metadata.annotations`.
-    pub annotations: Option<BTreeMap<String, String>>,
+    pub annotations: Option<Spanned<ScalarMap>>,
+    /// Not managed by mcs-gitops (a stricter rule than the API's).
+    pub generate_name: Option<Spanned<IgnoredAny>>,
+    /// Not managed by mcs-gitops (a stricter rule than the API's).
+    pub finalizers: Option<Spanned<IgnoredAny>>,
+    /// Not managed by mcs-gitops (a stricter rule than the API's).
+    pub owner_references: Option<Spanned<IgnoredAny>>,
     /// Server-owned: an error in Git.
     pub uid: Option<Spanned<IgnoredAny>>,
     /// Server-owned: an error in Git.
@@ -156,7 +196,7 @@ pub struct MetadataDocument {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SpecDocument {
     /// `spec.types`.
-    pub types: Option<Spanned<Vec<Spanned<String>>>>,
+    pub types: Option<Spanned<Vec<Spanned<Scalar>>>>,
     /// `spec.ports`.
     pub ports: Option<Spanned<Vec<Spanned<PortDocument>>>>,
     /// `spec.providerClusters`; empty or absent means all clusters.
@@ -166,9 +206,9 @@ pub struct SpecDocument {
     /// Deprecated `spec.range`.
     pub range: Option<Spanned<RangeDocument>>,
     /// Deprecated `spec.serviceProvisionClusters`.
-    pub service_provision_clusters: Option<Spanned<Vec<String>>>,
+    pub service_provision_clusters: Option<Spanned<Vec<Spanned<Scalar>>>>,
     /// Deprecated `spec.serviceConsumptionClusters`.
-    pub service_consumption_clusters: Option<Spanned<Vec<String>>>,
+    pub service_consumption_clusters: Option<Spanned<Vec<Spanned<Scalar>>>>,
 }
 
 /// One entry of `spec.ports`.
@@ -176,81 +216,9 @@ pub struct SpecDocument {
 #[serde(deny_unknown_fields)]
 pub struct PortDocument {
     /// Port name; optional.
-    pub name: Option<Spanned<String>>,
+    pub name: Option<Spanned<Scalar>>,
     /// Port number as written; checked for 1..65535 by the validator.
-    pub port: Spanned<PortNumber>,
-}
-
-/// A port number as written: any scalar, so the validator can say what is
-/// wrong with it.
-#[derive(Clone, Debug, PartialEq)]
-pub enum PortNumber {
-    /// A whole number (`80`, `0x50`), however large.
-    Integer(i128),
-    /// A number with a fraction or an exponent (`80.5`, `1e3`), or a whole
-    /// number too large even for `Integer`.
-    Decimal(f64),
-    /// Quoted text (`"80"`, `"http"`).
-    Text(String),
-    /// `true` or `false` (YAML also reads `yes`, `no`, `on`, `off` as booleans).
-    Boolean(bool),
-    /// `null`, `~` or nothing.
-    Empty,
-}
-
-impl<'de> Deserialize<'de> for PortNumber {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(PortVisitor)
-    }
-}
-
-struct PortVisitor;
-
-impl Visitor<'_> for PortVisitor {
-    type Value = PortNumber;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a port number")
-    }
-
-    fn visit_bool<E>(self, value: bool) -> Result<Self::Value, E> {
-        Ok(PortNumber::Boolean(value))
-    }
-
-    fn visit_i64<E>(self, value: i64) -> Result<Self::Value, E> {
-        Ok(PortNumber::Integer(i128::from(value)))
-    }
-
-    fn visit_u64<E>(self, value: u64) -> Result<Self::Value, E> {
-        Ok(PortNumber::Integer(i128::from(value)))
-    }
-
-    fn visit_i128<E>(self, value: i128) -> Result<Self::Value, E> {
-        Ok(PortNumber::Integer(value))
-    }
-
-    fn visit_u128<E>(self, value: u128) -> Result<Self::Value, E> {
-        Ok(match i128::try_from(value) {
-            Ok(value) => PortNumber::Integer(value),
-            Err(_) => PortNumber::Decimal(value as f64),
-        })
-    }
-
-    fn visit_f64<E>(self, value: f64) -> Result<Self::Value, E> {
-        Ok(PortNumber::Decimal(value))
-    }
-
-    fn visit_str<E>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(PortNumber::Text(value.to_owned()))
-    }
-
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(PortNumber::Empty)
-    }
-
-    fn visit_none<E>(self) -> Result<Self::Value, E> {
-        Ok(PortNumber::Empty)
-    }
+    pub port: Spanned<Scalar>,
 }
 
 /// One entry of `providerClusters` or `consumerClusters`.
@@ -258,7 +226,7 @@ impl Visitor<'_> for PortVisitor {
 #[serde(deny_unknown_fields)]
 pub struct ClusterDocument {
     /// The cluster's name.
-    pub name: Spanned<String>,
+    pub name: Spanned<Scalar>,
 }
 
 /// Deprecated `spec.range`.
@@ -266,5 +234,5 @@ pub struct ClusterDocument {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RangeDocument {
     /// `spec.range.clusterNames`.
-    pub cluster_names: Option<Vec<String>>,
+    pub cluster_names: Option<Vec<Spanned<Scalar>>>,
 }

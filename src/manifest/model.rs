@@ -75,11 +75,11 @@ pub struct Port {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct DeprecatedFields {
     /// `spec.range.clusterNames` (`Some(vec![])` for an empty `range`).
-    pub range_cluster_names: Option<Vec<String>>,
+    pub range_cluster_names: Option<Vec<Located<String>>>,
     /// `spec.serviceProvisionClusters`.
-    pub service_provision_clusters: Option<Vec<String>>,
+    pub service_provision_clusters: Option<Vec<Located<String>>>,
     /// `spec.serviceConsumptionClusters`.
-    pub service_consumption_clusters: Option<Vec<String>>,
+    pub service_consumption_clusters: Option<Vec<Located<String>>>,
 }
 
 impl DeprecatedFields {
@@ -173,14 +173,17 @@ impl MultiClusterService {
             }
         }
         let deprecated = &self.deprecated;
-        if let Some(names) = &deprecated.range_cluster_names {
-            spec.insert("range".into(), json!({"clusterNames": names}));
+        fn names(list: &[Located<String>]) -> Vec<&str> {
+            list.iter().map(|n| n.value.as_str()).collect()
         }
-        if let Some(names) = &deprecated.service_provision_clusters {
-            spec.insert("serviceProvisionClusters".into(), json!(names));
+        if let Some(list) = &deprecated.range_cluster_names {
+            spec.insert("range".into(), json!({"clusterNames": names(list)}));
         }
-        if let Some(names) = &deprecated.service_consumption_clusters {
-            spec.insert("serviceConsumptionClusters".into(), json!(names));
+        if let Some(list) = &deprecated.service_provision_clusters {
+            spec.insert("serviceProvisionClusters".into(), json!(names(list)));
+        }
+        if let Some(list) = &deprecated.service_consumption_clusters {
+            spec.insert("serviceConsumptionClusters".into(), json!(names(list)));
         }
         Value::Object(spec)
     }

@@ -19,7 +19,8 @@ use super::diagnostic::{Diagnostic, Location, Rule, printable, spanned_location}
 use super::document::{DocumentHead, DocumentShape, McsDocument};
 use super::limits::{MAX_DOCUMENTS, MAX_FILE_BYTES, options};
 use super::model::{API_VERSION, KIND};
-use super::yaml_error::yaml_error;
+use super::yaml_error::yaml_error_at;
+use super::yaml_tree::{Node, path_at, top_keys};
 
 /// The result of parsing one file.
 #[derive(Debug, Default)]
@@ -46,23 +47,46 @@ pub fn parse_file(path: &str, bytes: &[u8]) -> ParsedFile {
         return parsed;
     }
     let strict = read_documents::<Spanned<McsDocument>>(bytes);
+    // The tree of every document, read only when a rule needs where a key
+    // was written or which field an error is about.
+    let needs_tree = strict
+        .iter()
+        .any(|d| d.as_ref().map_or(true, |d| d.value.names_keys()));
+    let count = strict.len();
+    let trees = needs_tree.then(|| read_documents::<Spanned<Node>>(bytes));
+    let tree = |index: usize| {
+        trees
+            .as_ref()
+            .filter(|t| t.len() == count)
+            .and_then(|t| t.get(index)?.as_ref().ok())
+    };
     if strict.iter().all(Result::is_ok) {
-        parsed.documents = strict.into_iter().flatten().map(located).collect();
+        for (index, document) in strict.into_iter().flatten().enumerate() {
+            parsed.documents.push(located(document, tree(index)));
+        }
         return parsed;
     }
     let shapes = read_documents::<Spanned<DocumentShape>>(bytes);
     let aligned = shapes.len() == strict.len();
-    for (index, result) in strict.into_iter().enumerate() {
+    for (index, result) in strict.iter().enumerate() {
         match result {
-            Ok(document) => parsed.documents.push(located(document)),
+            Ok(_) => {}
             Err(error) => {
                 let shape = shapes.get(index).filter(|_| aligned);
+                let field = tree(index)
+                    .zip(error.location())
+                    .map(|(tree, at)| path_at(tree, &at));
                 let diagnostic = shape
                     .and_then(|s| s.as_ref().ok())
                     .and_then(|s| not_mcs(path, s))
-                    .unwrap_or_else(|| yaml_error(path, &error));
+                    .unwrap_or_else(|| yaml_error_at(path, error, field.as_deref()));
                 parsed.diagnostics.push(diagnostic);
             }
+        }
+    }
+    for (index, result) in strict.into_iter().enumerate() {
+        if let Ok(document) = result {
+            parsed.documents.push(located(document, tree(index)));
         }
     }
     parsed
@@ -89,9 +113,12 @@ fn read_documents<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Vec<Result<T,
     serde_saphyr::read_with_options(&mut reader, options()).collect()
 }
 
-fn located(spanned: Spanned<McsDocument>) -> McsDocument {
+fn located(spanned: Spanned<McsDocument>, tree: Option<&Spanned<Node>>) -> McsDocument {
     let mut document = spanned.value;
     document.start = Some(spanned.referenced);
+    if let Some(tree) = tree {
+        document.keys = top_keys(tree);
+    }
     document
 }
 

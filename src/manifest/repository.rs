@@ -3,7 +3,7 @@
 //! Each file contributes at most [`MAX_DIAGNOSTICS_PER_FILE`] diagnostics,
 //! so a generated or hostile file cannot bury the rest of the revision.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::diagnostic::{self, Diagnostic, Location, Rule, printable};
 use super::inventory::{Inventory, MIN_KUBERNETES};
 use super::limits::MAX_FILE_BYTES;
-use super::model::{Located, MultiClusterService};
+use super::model::{Located, MultiClusterService, ObjectKey};
 use super::names::closest;
 use super::parse::parse_file;
 use super::repo_config::{REPO_CONFIG_FILE, RepoConfig};
@@ -90,6 +90,18 @@ pub struct Desired {
     pub inventory: Option<Inventory>,
     /// How many configuration files were read.
     pub files_read: usize,
+    /// What of the revision could not be read.
+    pub invalid: Unreadable,
+}
+
+/// What of a revision could not be read, so that the live objects it may
+/// define are not taken for objects Git dropped.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Unreadable {
+    /// Objects read with errors, and their files.
+    pub objects: BTreeMap<ObjectKey, String>,
+    /// Files with errors.
+    pub files: BTreeSet<String>,
 }
 
 impl Desired {
@@ -184,6 +196,19 @@ pub fn load_with(
             .extend(check_inventory(&objects, inventory));
     }
     desired.diagnostics.extend(check_policy(&objects, policy));
+    desired.invalid = Unreadable {
+        objects: objects
+            .iter()
+            .filter(|o| invalid.contains(&o.origin))
+            .map(|o| (o.key.clone(), o.origin.file.clone()))
+            .collect(),
+        files: desired
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .filter_map(|d| Some(d.location.as_ref()?.file.clone()))
+            .collect(),
+    };
     desired.objects = objects
         .into_iter()
         .filter(|o| !invalid.contains(&o.origin))
@@ -344,11 +369,22 @@ pub fn check_inventory(
     diagnostics
 }
 
+/// Every cluster an object names, the deprecated fields' included: Karmada
+/// 1.9 and later ignore those, but an older or a vendor's control plane may
+/// still honour them, so they are held to the same inventory and tenancy
+/// rules.
 fn named_clusters(object: &MultiClusterService) -> impl Iterator<Item = &Located<String>> {
+    let deprecated = &object.deprecated;
+    let lists = [
+        &deprecated.range_cluster_names,
+        &deprecated.service_provision_clusters,
+        &deprecated.service_consumption_clusters,
+    ];
     object
         .provider_clusters
         .iter()
         .chain(object.consumer_clusters.iter())
+        .chain(lists.into_iter().flatten().flatten())
 }
 
 fn check_cluster(
@@ -414,6 +450,9 @@ pub fn check_policy(objects: &[Arc<MultiClusterService>], policy: &Policy) -> Ve
         if object.provider_clusters.is_empty() || object.consumer_clusters.is_empty() {
             diagnostics.push(all_clusters_not_allowed(object, allowed));
         }
+        if let Some(field) = empty_deprecated_list(object) {
+            diagnostics.push(deprecated_all_not_allowed(object, field, allowed));
+        }
     }
     diagnostics
 }
@@ -447,6 +486,40 @@ fn all_clusters_not_allowed(
     )
     .for_object(&object.key)
     .with_hint(format!("list the clusters explicitly; allowed: {}", join(allowed)))
+}
+
+/// The deprecated field that is present but names no cluster, if one is:
+/// older control planes read it as every cluster.
+fn empty_deprecated_list(object: &MultiClusterService) -> Option<&'static str> {
+    let deprecated = &object.deprecated;
+    [
+        ("range.clusterNames", &deprecated.range_cluster_names),
+        (
+            "serviceProvisionClusters",
+            &deprecated.service_provision_clusters,
+        ),
+        (
+            "serviceConsumptionClusters",
+            &deprecated.service_consumption_clusters,
+        ),
+    ]
+    .into_iter()
+    .find(|(_, list)| list.as_ref().is_some_and(Vec::is_empty))
+    .map(|(field, _)| field)
+}
+
+fn deprecated_all_not_allowed(
+    object: &MultiClusterService,
+    field: &str,
+    allowed: &BTreeSet<String>,
+) -> Diagnostic {
+    Diagnostic::error(
+        Rule::ClusterNotAllowed,
+        object.origin.clone(),
+        format!("the deprecated spec.{field} is empty, which older control planes read as ALL clusters, but this reconciler may only name some clusters"),
+    )
+    .for_object(&object.key)
+    .with_hint(format!("remove the deprecated field, or list clusters in it; allowed: {}", join(allowed)))
 }
 
 fn join(set: &BTreeSet<String>) -> String {

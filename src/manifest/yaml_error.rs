@@ -38,11 +38,22 @@ impl Explained {
 
 /// Turns a serde-saphyr error into a diagnostic with a plain-language message.
 pub fn yaml_error(path: &str, error: &YamlError) -> Diagnostic {
+    yaml_error_at(path, error, None)
+}
+
+/// Like [`yaml_error`], naming `field` (the path of the value the error is
+/// about, e.g. `spec.consumerClusters`) in a message about a wrong shape or
+/// a missing field.
+pub fn yaml_error_at(path: &str, error: &YamlError, field: Option<&str>) -> Diagnostic {
     let location = error
         .location()
         .map(|l| spanned_location(path, &l))
         .unwrap_or_else(|| Location::file(path));
-    let explained = explain(cause(error));
+    let cause = cause(error);
+    let mut explained = explain(cause);
+    if let Some(field) = field.filter(|f| !f.is_empty()) {
+        name_field(&mut explained, cause, field);
+    }
     let diagnostic = Diagnostic::error(explained.rule, location, explained.message);
     match explained.hint {
         Some(hint) => diagnostic.with_hint(hint),
@@ -56,6 +67,23 @@ fn cause(error: &YamlError) -> &YamlError {
     match error {
         YamlError::WithSnippet { error, .. } | YamlError::AliasError { error, .. } => cause(error),
         other => other,
+    }
+}
+
+/// Puts the field's path into a message about its shape.
+fn name_field(explained: &mut Explained, error: &YamlError, field: &str) {
+    match error {
+        YamlError::SerdeMissingField { field: missing, .. } => {
+            explained.message = format!("`{field}.{missing}` is missing");
+        }
+        YamlError::SerdeInvalidType { .. }
+        | YamlError::SerdeInvalidValue { .. }
+        | YamlError::Unexpected { .. }
+        | YamlError::InvalidScalar { .. }
+        | YamlError::NullIntoString { .. } => {
+            explained.message = format!("`{field}`: {}", explained.message);
+        }
+        _ => {}
     }
 }
 

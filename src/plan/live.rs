@@ -11,7 +11,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::fields::{Fingerprint, owned_fingerprint};
-use super::ownership::{FIELD_MANAGER, Ownership, REVISION_ANNOTATION, prune_disabled};
+use super::ownership::{
+    FIELD_MANAGER, Ownership, REVISION_ANNOTATION, SOURCE_FILE_ANNOTATION, prune_disabled,
+};
 use crate::manifest::{ExposureType, ObjectKey};
 
 /// Label Karmada puts on Works of an MCS: its namespace.
@@ -184,6 +186,8 @@ pub struct LiveObject {
     pub managers: BTreeSet<String>,
     /// The `mcs-gitops.io/revision` annotation: the revision that last changed it.
     pub revision: Option<String>,
+    /// The `mcs-gitops.io/source-file` annotation: the file that defines it.
+    pub source_file: Option<String>,
     /// When mcs-gitops last changed it, as the API server recorded it.
     pub applied_at: Option<String>,
 }
@@ -266,6 +270,10 @@ impl LiveObject {
             managers,
             revision: annotations
                 .get(REVISION_ANNOTATION)
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            source_file: annotations
+                .get(SOURCE_FILE_ANNOTATION)
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             applied_at,

@@ -24,6 +24,7 @@ pub mod objects;
 pub mod outcome;
 pub mod ownership;
 pub mod placement;
+pub mod refusals;
 pub mod retry;
 pub mod reuse;
 
@@ -55,6 +56,7 @@ pub struct Plan {
 
 /// Counts of changes by action.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Summary {
     /// Objects to create.
     pub create: usize,
@@ -64,6 +66,8 @@ pub struct Summary {
     pub prune: usize,
     /// Objects left in place although Git dropped them.
     pub detach: usize,
+    /// Objects whose file is invalid: neither compared nor pruned.
+    pub not_comparable: usize,
     /// Objects already matching Git.
     pub unchanged: usize,
     /// Changes that may not be made.
@@ -97,9 +101,13 @@ impl Plan {
             diagnostics.extend(part.finding);
         }
         manifest::diagnostic::sort(&mut diagnostics);
+        let invalid = objects::Invalid {
+            keys: &desired.invalid.objects,
+            files: &desired.invalid.files,
+        };
         Plan {
             revision: options.revision.clone(),
-            changes: objects::finish(changes, &desired.objects, live, options),
+            changes: objects::finish(changes, &desired.objects, &invalid, live, options),
             placements,
             diagnostics,
         }
@@ -133,6 +141,7 @@ impl Plan {
                 Action::Update | Action::Adopt | Action::Recreate => summary.update += 1,
                 Action::Prune => summary.prune += 1,
                 Action::Detach => summary.detach += 1,
+                Action::NotComparable => summary.not_comparable += 1,
                 Action::Unchanged => summary.unchanged += 1,
             }
         }
@@ -161,7 +170,7 @@ impl ObjectChange {
         let before = self.live.as_ref().map(normalize);
         let after = match self.action {
             Action::Prune => None,
-            Action::Detach | Action::Unchanged => before.clone(),
+            Action::Detach | Action::Unchanged | Action::NotComparable => before.clone(),
             _ => self
                 .server_view
                 .as_ref()

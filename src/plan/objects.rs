@@ -1,7 +1,7 @@
 //! Object changes: which MultiClusterServices to create, update, prune or
 //! leave alone, and which changes are blocked and why.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -31,12 +31,18 @@ pub enum Action {
     Prune,
     /// Gone from Git, but annotated `mcs-gitops.io/prune: disabled`: left in place.
     Detach,
+    /// Missing from the revision because the file that defines it is
+    /// invalid: it cannot be compared, and it is never pruned for that.
+    NotComparable,
 }
 
 impl Action {
     /// Whether the action writes to the federation.
     pub fn writes(self) -> bool {
-        !matches!(self, Action::Unchanged | Action::Detach)
+        !matches!(
+            self,
+            Action::Unchanged | Action::Detach | Action::NotComparable
+        )
     }
 
     /// Whether the action applies the desired object (and so can be dry-run).
@@ -91,6 +97,12 @@ pub enum Blocker {
         /// Whether trying again may succeed, decided where the answer was read.
         #[serde(skip)]
         retry: Retry,
+        /// The fields the API named, as it named them (`spec.ports[0].port`).
+        #[serde(skip)]
+        fields: Vec<String>,
+        /// Where in Git the first of those fields is written, when known.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        at: Option<Location>,
     },
 }
 
@@ -183,6 +195,7 @@ pub struct ChangeOptions {
 pub(super) fn finish(
     mut changes: Vec<ObjectChange>,
     desired: &[Arc<MultiClusterService>],
+    invalid: &Invalid<'_>,
     live: &LiveState,
     options: &ChangeOptions,
 ) -> Vec<ObjectChange> {
@@ -192,12 +205,14 @@ pub(super) fn finish(
         .values()
         .filter(|o| o.ownership == Ownership::Ours && !wanted.contains(&o.key) && !o.deleting);
     for object in orphans {
-        let action = if object.prune_disabled {
-            Action::Detach
-        } else {
-            Action::Prune
+        let unreadable = invalid.file_of(object);
+        let action = match (&unreadable, object.prune_disabled) {
+            (Some(_), _) => Action::NotComparable,
+            (None, true) => Action::Detach,
+            (None, false) => Action::Prune,
         };
         let mut change = ObjectChange::new(object.key.clone(), action);
+        change.source = unreadable;
         change.live = object.object.clone();
         change.uid = object.uid.clone();
         changes.push(change);
@@ -205,6 +220,27 @@ pub(super) fn finish(
     guard_mass_prune(&mut changes, live, options.prune);
     changes.sort_by(|a, b| a.key.cmp(&b.key));
     changes
+}
+
+/// What of a revision could not be read: objects with errors and files
+/// with errors. A live object defined there is not comparable.
+pub(super) struct Invalid<'a> {
+    pub(super) keys: &'a BTreeMap<ObjectKey, String>,
+    pub(super) files: &'a BTreeSet<String>,
+}
+
+impl Invalid<'_> {
+    /// The invalid file that defines `object`, if one does: the file of an
+    /// object read with errors, or the file its live annotation names.
+    fn file_of(&self, object: &LiveObject) -> Option<Location> {
+        if let Some(file) = self.keys.get(&object.key) {
+            return Some(Location::file(file.clone()));
+        }
+        let file = object.source_file.as_ref()?;
+        self.files
+            .contains(file)
+            .then(|| Location::file(file.clone()))
+    }
 }
 
 /// The change of one desired MCS.

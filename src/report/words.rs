@@ -13,6 +13,7 @@ pub fn action(action: Action) -> &'static str {
         Action::Unchanged => "unchanged",
         Action::Prune => "prune",
         Action::Detach => "detach",
+        Action::NotComparable => "not comparable",
     }
 }
 
@@ -26,6 +27,7 @@ pub fn done(action: Action) -> &'static str {
         Action::Unchanged => "unchanged",
         Action::Prune => "pruned",
         Action::Detach => "detached (left in place)",
+        Action::NotComparable => "not comparable (left in place)",
     }
 }
 
@@ -38,6 +40,7 @@ pub fn sign(action: Action) -> &'static str {
         Action::Unchanged => "=",
         Action::Prune => "-",
         Action::Detach => "⊘",
+        Action::NotComparable => "?",
     }
 }
 
@@ -81,9 +84,13 @@ pub fn blocker(blocker: &Blocker) -> String {
             api_reason,
             message,
             managers,
+            at,
             ..
         } => {
             let mut text = format!("{api_reason}: {message}");
+            if let Some(at) = at {
+                text.push_str(&format!(" (at {at})"));
+            }
             if !managers.is_empty() {
                 text.push_str(&format!(
                     " (field managers in conflict: {}; --force-conflicts takes ownership)",
@@ -103,6 +110,12 @@ pub fn summary(summary: &Summary) -> String {
     );
     if summary.detach > 0 {
         text.push_str(&format!(", {} detached", summary.detach));
+    }
+    if summary.not_comparable > 0 {
+        text.push_str(&format!(
+            ", {} not comparable (their files are invalid)",
+            summary.not_comparable
+        ));
     }
     if summary.blocked > 0 {
         text.push_str(&format!("; {} blocked", summary.blocked));

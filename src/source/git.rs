@@ -81,6 +81,45 @@ pub fn read_commit_tree_except(
     })
 }
 
+/// Reads only the files at `paths` (relative to `subdir`) of commit `head`;
+/// paths that are not readable files of the commit are left out.
+pub fn read_paths(
+    repo: &Repository,
+    head: Oid,
+    subdir: &str,
+    paths: &[String],
+) -> Result<Vec<RepoFile>, SourceError> {
+    let rev = head.to_string();
+    let read = |source| SourceError::ReadTree {
+        rev: rev.clone(),
+        source,
+    };
+    let tree = repo
+        .find_commit(head)
+        .and_then(|c| c.tree())
+        .map_err(read)?;
+    let mut files = Vec::new();
+    for path in paths {
+        let full = if subdir.is_empty() {
+            path.clone()
+        } else {
+            format!("{subdir}/{path}")
+        };
+        let Ok(entry) = tree.get_path(Path::new(&full)) else {
+            continue;
+        };
+        if entry.kind() != Some(ObjectType::Blob) || entry.filemode() == SYMLINK_MODE {
+            continue;
+        }
+        files.push(RepoFile {
+            path: path.clone(),
+            content: read_blob(repo, entry.id()).map_err(read)?,
+            id: Some(entry.id().to_string()),
+        });
+    }
+    Ok(files)
+}
+
 /// The path of `path` relative to the repository's work tree, `/`-separated.
 fn subdirectory_of(repo: &Repository, path: &Path) -> String {
     let (Some(workdir), Ok(path)) = (repo.workdir(), path.canonicalize()) else {

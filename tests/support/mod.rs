@@ -6,6 +6,7 @@ pub mod daemon;
 pub mod fixtures;
 pub mod git;
 pub mod git_servers;
+pub mod karmada_cases;
 pub mod live;
 pub mod repo;
 pub mod sandbox;

@@ -11,8 +11,8 @@ use crate::daemon::pacing::Outcome;
 use crate::daemon::report::Reporter;
 use crate::federation::{Federation, ReadError, Watched};
 use crate::manifest::Revision;
-use crate::plan::{Action, LiveState, Plan, Retry};
-use crate::reconcile::{Applied, ApplyVerdict};
+use crate::plan::{Action, ApplyReport, LiveState, Plan, Retry};
+use crate::reconcile::{Applied, ApplyVerdict, file_bytes};
 use crate::report::status_input::{ReportInput, RevisionResult};
 use crate::source::SourceError;
 use crate::source::signature::Untrusted;
@@ -195,14 +195,16 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
                 std::future::pending::<()>().await;
             }
         };
-        let applied = tokio::select! {
+        let mut applied = tokio::select! {
             applied = self.pipeline.apply(plan) => applied,
             () = lost => {
                 tracing::warn!("leadership lost: writes stopped");
                 return None;
             }
         };
-        let report = applied.report.as_ref()?;
+        let report = applied.report.as_mut()?;
+        self.locate_refusals(report, plan).await;
+        let report = &*report;
         log_results(report);
         self.observers.own_writes.record(
             report
@@ -217,6 +219,22 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
         }
         self.memory.record_refusals(report, Some(generation));
         Some(applied)
+    }
+
+    /// Points the API's refusals at their fields in Git, reading the files
+    /// of the refused objects again (the parse cache keeps no text).
+    async fn locate_refusals(&self, report: &mut ApplyReport, plan: &Plan) {
+        let paths = report.refused_files(plan);
+        let Some(revision) = plan.revision.as_ref().filter(|_| !paths.is_empty()) else {
+            return;
+        };
+        let Ok(head) = git2::Oid::from_str(revision.as_str()) else {
+            return;
+        };
+        match self.tracked.read_files(head, paths).await {
+            Ok(files) => report.locate_refusals(plan, &|path| file_bytes(&files, path)),
+            Err(error) => tracing::debug!(%error, "refused files not read again"),
+        }
     }
 
     /// The last good revision planned against `live`, for reports of a

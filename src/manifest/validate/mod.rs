@@ -1,22 +1,22 @@
 //! Per-document rules: a parsed document to a [`MultiClusterService`].
 //!
 //! Each rule adds diagnostics and carries on, so one run shows every problem
-//! of a document. The spec's own rules live in `spec`.
+//! of a document. The rules of `metadata` live in `metadata`, those of
+//! `spec` in `spec`.
 
 mod checker;
+mod metadata;
 mod spec;
 
 pub use checker::{MAX_CLUSTER_NAME, MAX_LABEL};
 
-use checker::{Checker, name_diagnostic};
+use checker::Checker;
+use metadata::{CheckedMetadata, check_metadata};
 use spec::{CheckedSpec, check_spec};
 
-use serde_saphyr::Spanned;
-
 use super::diagnostic::{Diagnostic, Location, Rule, printable, spanned_location};
-use super::document::{McsDocument, MetadataDocument};
+use super::document::McsDocument;
 use super::model::{API_VERSION, KIND, MultiClusterService, ObjectKey};
-use super::names::{LabelKind, check_label};
 use super::parse::foreign_kind;
 
 /// Checks one document of `path`. The object is returned whenever its name
@@ -33,11 +33,12 @@ pub fn validate_document(
         return (None, vec![diagnostic]);
     }
     check_type_meta(&mut checker, &document, &origin);
-    let key = document
+    let metadata = document
         .metadata
         .as_ref()
-        .and_then(|m| check_metadata(&mut checker, m));
-    if key.is_none() && document.metadata.is_none() {
+        .map(|m| check_metadata(&mut checker, m, &document.keys));
+    let key = metadata.as_ref().and_then(|m| m.key.clone());
+    if document.metadata.is_none() {
         checker.push(
             Diagnostic::error(Rule::ObjectName, origin.clone(), "metadata.name is missing")
                 .with_hint("name the MultiClusterService after the Service it exposes"),
@@ -45,11 +46,12 @@ pub fn validate_document(
     }
     checker.object = key.clone();
     if let Some(status) = &document.status {
-        checker.error(
+        let location = checker.key_at(&document.keys, "status", status);
+        checker.push(Diagnostic::error(
             Rule::ServerOwnedField,
-            status,
+            location,
             "`status` is written by Karmada and must not be in Git",
-        );
+        ));
     }
     let spec = match &document.spec {
         Some(spec) => Some(check_spec(&mut checker, spec)),
@@ -61,7 +63,6 @@ pub fn validate_document(
             None
         }
     };
-    let metadata = document.metadata.map(|m| m.value);
     let object = match (key, spec) {
         (Some(key), Some(spec)) => Some(build(key, origin, metadata, spec)),
         _ => None,
@@ -121,106 +122,14 @@ fn check_type_meta(checker: &mut Checker<'_>, document: &McsDocument, origin: &L
     }
 }
 
-fn check_metadata(
-    checker: &mut Checker<'_>,
-    metadata: &Spanned<MetadataDocument>,
-) -> Option<ObjectKey> {
-    let server_owned = [
-        ("uid", metadata.value.uid.as_ref()),
-        ("resourceVersion", metadata.value.resource_version.as_ref()),
-        ("generation", metadata.value.generation.as_ref()),
-        (
-            "creationTimestamp",
-            metadata.value.creation_timestamp.as_ref(),
-        ),
-        ("managedFields", metadata.value.managed_fields.as_ref()),
-        (
-            "deletionTimestamp",
-            metadata.value.deletion_timestamp.as_ref(),
-        ),
-        ("selfLink", metadata.value.self_link.as_ref()),
-    ];
-    for (field, value) in server_owned {
-        if let Some(value) = value {
-            let location = checker.at(value);
-            checker.push(
-                Diagnostic::error(
-                    Rule::ServerOwnedField,
-                    location,
-                    format!("metadata.{field} is set by the API server and must not be in Git"),
-                )
-                .with_hint(format!(
-                    "delete `{field}`: it was probably copied from `kubectl get -o yaml`"
-                )),
-            );
-        }
-    }
-    let name = check_name(checker, metadata);
-    let namespace = check_namespace(checker, metadata);
-    Some(ObjectKey::new(namespace?, name?))
-}
-
-fn check_name(checker: &mut Checker<'_>, metadata: &Spanned<MetadataDocument>) -> Option<String> {
-    let Some(name) = &metadata.value.name else {
-        let location = checker.at(metadata);
-        checker.push(
-            Diagnostic::error(Rule::ObjectName, location, "metadata.name is missing")
-                .with_hint("name the MultiClusterService after the Service it exposes"),
-        );
-        return None;
-    };
-    match check_label(&name.value, LabelKind::Dns1035, MAX_LABEL) {
-        Ok(()) => Some(name.value.clone()),
-        Err(problem) => {
-            let diagnostic =
-                name_diagnostic(checker, name, &problem, "metadata.name", Rule::ObjectName);
-            checker.push(diagnostic);
-            None
-        }
-    }
-}
-
-fn check_namespace(
-    checker: &mut Checker<'_>,
-    metadata: &Spanned<MetadataDocument>,
-) -> Option<String> {
-    let Some(namespace) = metadata
-        .value
-        .namespace
-        .as_ref()
-        .filter(|n| !n.value.is_empty())
-    else {
-        return Some("default".to_owned());
-    };
-    match check_label(&namespace.value, LabelKind::Dns1123, MAX_LABEL) {
-        Ok(()) => Some(namespace.value.clone()),
-        Err(problem) => {
-            let diagnostic = name_diagnostic(
-                checker,
-                namespace,
-                &problem,
-                "metadata.namespace",
-                Rule::Namespace,
-            );
-            checker.push(diagnostic);
-            None
-        }
-    }
-}
-
 fn build(
     key: ObjectKey,
     origin: Location,
-    metadata: Option<MetadataDocument>,
+    metadata: Option<CheckedMetadata>,
     spec: CheckedSpec,
 ) -> MultiClusterService {
     let (labels, annotations) = metadata
-        .map(|m| {
-            (
-                m.labels.unwrap_or_default(),
-                m.annotations.unwrap_or_default(),
-            )
-        })
+        .map(|m| (m.labels, m.annotations))
         .unwrap_or_default();
     MultiClusterService {
         key,
