@@ -27,7 +27,7 @@ use crate::manifest::Policy;
 use crate::plan::ownership::DEFAULT_INSTANCE;
 use crate::plan::{ChangeOptions, PruneGuard};
 use crate::reconcile::Settings;
-use crate::source::auth::{GitAuth, Secret};
+use crate::source::auth::{GitAuth, Secret, redact_url};
 use crate::source::status::Author;
 use crate::source::trust::TrustedKeys;
 
@@ -69,6 +69,7 @@ pub fn settings(
         scope,
         changes: ChangeOptions {
             instance: instance.unwrap_or(DEFAULT_INSTANCE).to_owned(),
+            source: None,
             revision: None,
             adopt: change.is_some_and(|c| c.adopt),
             recreate: change.is_some_and(|c| c.recreate),
@@ -209,12 +210,13 @@ pub fn daemon(args: &RunArgs) -> Result<DaemonConfig, ConfigError> {
         concurrency: args.concurrency,
         dry_run: false,
     };
-    let settings = settings(
+    let mut settings = settings(
         &args.policy,
         Some(&args.federation.instance),
         Some(&args.change),
         write,
     );
+    settings.changes.source = Some(source_identity(args));
     if !args.no_status && args.status_branch == args.branch {
         return Err(ConfigError::Conflict(
             "--status-branch must differ from --branch: the daemon would trigger itself".to_owned(),
@@ -266,6 +268,18 @@ pub fn daemon(args: &RunArgs) -> Result<DaemonConfig, ConfigError> {
         webhook,
         lease,
     })
+}
+
+/// The daemon's Git source in words, as recorded on the objects it writes:
+/// the repository without credentials, the branch and the path.
+fn source_identity(args: &RunArgs) -> String {
+    let path = args.path.trim_matches('/');
+    let path = if path.is_empty() {
+        String::new()
+    } else {
+        format!(":{path}")
+    };
+    format!("{}@{}{path}", redact_url(&args.repo), args.branch)
 }
 
 /// The trusted keys, when signature verification is on.

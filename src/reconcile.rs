@@ -14,7 +14,9 @@
 //! is decided here and nowhere else ([`PlanVerdict`], [`ApplyVerdict`]).
 
 use crate::federation::{ApplyOptions, Federation, ReadError, Reading, Scope};
-use crate::manifest::{self, Desired, FileContent, ParseCache, Policy, RepoFile, Revision};
+use crate::manifest::{
+    self, Desired, Diagnostic, FileContent, Location, ParseCache, Policy, RepoFile, Revision, Rule,
+};
 use crate::plan::checks::live_inventory;
 use crate::plan::{
     ApplyReport, Blocker, ChangeOptions, LiveState, ObjectOutcome, Plan, Previous, Retry,
@@ -112,6 +114,31 @@ pub fn check(files: &[RepoFile], policy: &Policy) -> Checked {
         valid: desired.is_valid(),
         desired,
     }
+}
+
+/// Validates the head of a change offline against the base's cluster
+/// inventory, when the base has one: a change may not shrink the list it
+/// is reviewed against. A head that changes the list gets a warning saying
+/// so.
+pub fn check_head(files: &[RepoFile], policy: &Policy, base: &Desired) -> Desired {
+    let own = manifest::load(files, policy);
+    let Some(inventory) = base.inventory.as_ref() else {
+        return own;
+    };
+    let mut desired = manifest::load_against(files, policy, Some(inventory));
+    if own.inventory.as_ref() != Some(inventory) {
+        let location = Location::file(manifest::REPO_CONFIG_FILE);
+        desired.diagnostics.push(
+            Diagnostic::warning(
+                Rule::RepoConfig,
+                location,
+                "the change edits the cluster list of mcs-gitops.yaml: it is reviewed against the base's list, which decides what \"all clusters\" means here",
+            )
+            .with_hint("review the cluster list in its own change, merged first"),
+        );
+        manifest::diagnostic::sort(&mut desired.diagnostics);
+    }
+    desired
 }
 
 /// What applying a plan did.

@@ -14,6 +14,7 @@ use support::live::{Live, healthy};
 fn options() -> ChangeOptions {
     ChangeOptions {
         instance: "default".to_owned(),
+        source: None,
         revision: Some(Revision::new("0123456789abcdef0123456789abcdef01234567")),
         adopt: false,
         recreate: false,
@@ -262,5 +263,34 @@ fn stale_slices_from_a_provider_that_is_not_ready_are_pending_with_karmadas_reas
         Some(
             "provider clustera is not Ready (ClusterNotReachable: cluster is not reachable); Karmada: SyncServiceFailed: Provider cluster clustera is not ready, skip to propagate MultiClusterService"
         )
+    );
+}
+
+#[test]
+fn a_status_report_shows_html_and_markdown_from_git_as_text() {
+    let repo = Repo::new().mcs("shop/cart.yaml", &cart().providers(&["clusterA"]));
+    let desired = load(&repo.files, &Policy::default());
+    let live = Live::new();
+    let input = ReportInput {
+        branch: "main",
+        revision: &Revision::new("fedcba9876543210fedcba9876543210fedcba98"),
+        summary: "<img src=x onerror=alert(1)> **urgent** [click](https://evil.example)",
+        result: RevisionResult::Refused,
+        reason: Some("<script>x</script> | cell"),
+        stalled: None,
+        last_applied: None,
+        plan: None,
+        apply: None,
+        live: Some(&live.state),
+        diagnostics: &desired.diagnostics,
+    };
+    let summary = String::from_utf8(build(&input)["STATUS.md"].clone()).unwrap();
+    assert!(summary.contains("\\| cell"), "{summary}");
+    for raw in ["<img", "<script>", "**urgent**", "[click]("] {
+        assert!(!summary.contains(raw), "{raw} is rendered: {summary}");
+    }
+    assert!(
+        summary.contains("&lt;img src=x onerror=alert\\(1\\)&gt;"),
+        "{summary}"
     );
 }

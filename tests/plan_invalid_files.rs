@@ -14,6 +14,7 @@ use support::live::{Live, healthy};
 fn options() -> ChangeOptions {
     ChangeOptions {
         instance: "default".to_owned(),
+        source: None,
         revision: Some(Revision::new("0123456789abcdef0123456789abcdef01234567")),
         adopt: false,
         recreate: false,

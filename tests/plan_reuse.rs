@@ -17,6 +17,7 @@ const MARK: &str = "taken over from the previous plan";
 fn options() -> ChangeOptions {
     ChangeOptions {
         instance: "default".to_owned(),
+        source: None,
         revision: Some(Revision::new("0123456789abcdef0123456789abcdef01234567")),
         adopt: false,
         recreate: false,

@@ -301,6 +301,7 @@ fn planned(head: &Repo, live: &LiveState) -> (manifest::Desired, Plan) {
         manifest::load_against(&head.files, &Policy::default(), Some(&live_inventory(live)));
     let options = ChangeOptions {
         instance: "default".to_owned(),
+        source: None,
         revision: None,
         adopt: false,
         recreate: false,

@@ -2,7 +2,9 @@
 //! to exposure, for a pull request.
 //!
 //! Offline by default: both revisions are read from Git and "all clusters"
-//! is resolved against the head's `mcs-gitops.yaml`. With `--kubeconfig`
+//! is resolved against the base's `mcs-gitops.yaml` (a pull request cannot
+//! shrink the cluster list it is reviewed against; the review says when it
+//! changes it). With `--kubeconfig`
 //! (or `--context`) the live federation adds the real cluster list, where
 //! each Service runs today, and a server-side dry run of the head; if it
 //! cannot be reached the review does not run (exit 3) rather than quietly
@@ -42,7 +44,7 @@ pub async fn run(args: &ReviewArgs, color: ColorWhen) -> Outcome {
         };
         review::compare(base_rev, head_rev, &before, &planned.desired, Some(live))
     } else {
-        let after = reconcile::check(&head.files, &policy).desired;
+        let after = reconcile::check_head(&head.files, &policy, &before);
         review::compare(base_rev, head_rev, &before, &after, None)
     };
     print(&review, args.output, &head, color);

@@ -233,6 +233,7 @@ fn daemon(repo: Repo, mode: Mode, trust: Option<TrustedKeys>) -> Daemon {
         scope: Scope::AllNamespaces,
         changes: ChangeOptions {
             instance: "default".to_owned(),
+            source: None,
             revision: None,
             adopt: false,
             recreate: false,

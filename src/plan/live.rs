@@ -12,7 +12,8 @@ use serde_json::{Map, Value};
 
 use super::fields::{Fingerprint, owned_fingerprint};
 use super::ownership::{
-    FIELD_MANAGER, Ownership, REVISION_ANNOTATION, SOURCE_FILE_ANNOTATION, prune_disabled,
+    FIELD_MANAGER, Ownership, REVISION_ANNOTATION, SOURCE_ANNOTATION, SOURCE_FILE_ANNOTATION,
+    prune_disabled,
 };
 use crate::manifest::{ExposureType, ObjectKey};
 
@@ -188,6 +189,8 @@ pub struct LiveObject {
     pub revision: Option<String>,
     /// The `mcs-gitops.io/source-file` annotation: the file that defines it.
     pub source_file: Option<String>,
+    /// The `mcs-gitops.io/source` annotation: the daemon's Git source.
+    pub source: Option<String>,
     /// When mcs-gitops last changed it, as the API server recorded it.
     pub applied_at: Option<String>,
 }
@@ -274,6 +277,10 @@ impl LiveObject {
                 .map(str::to_owned),
             source_file: annotations
                 .get(SOURCE_FILE_ANNOTATION)
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            source: annotations
+                .get(SOURCE_ANNOTATION)
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             applied_at,

@@ -81,6 +81,22 @@ pub enum Blocker {
         /// The most that may be pruned without `--allow-mass-prune`.
         limit: usize,
     },
+    /// Adopting the object would need a delete-and-create (its `types`
+    /// differ), and an object mcs-gitops does not own is never deleted.
+    AdoptWouldDelete {
+        /// Live types.
+        from: Vec<ExposureType>,
+        /// Desired types.
+        to: Vec<ExposureType>,
+    },
+    /// The object carries this instance's labels but was written by a
+    /// daemon tracking another Git source: two daemons share an instance name.
+    OtherSource {
+        /// The instance name both use.
+        instance: String,
+        /// The other daemon's source.
+        source: String,
+    },
     /// The live object is being deleted.
     Deleting,
     /// The API refused the change (dry run or apply).
@@ -182,6 +198,10 @@ pub struct ChangeOptions {
     pub instance: String,
     /// The revision being applied, recorded on changed objects.
     pub revision: Option<Revision>,
+    /// The daemon's Git source, recorded on the objects it writes; an object
+    /// of this instance recorded with another source is never touched.
+    /// `None` for one-shot commands, which neither record nor check it.
+    pub source: Option<String>,
     /// Take over existing objects that mcs-gitops does not own.
     pub adopt: bool,
     /// Allow delete-and-create when `types` changes.
@@ -212,6 +232,7 @@ pub(super) fn finish(
             (None, false) => Action::Prune,
         };
         let mut change = ObjectChange::new(object.key.clone(), action);
+        change.blocked = other_source(object, options);
         change.source = unreadable;
         change.live = object.object.clone();
         change.uid = object.uid.clone();
@@ -249,7 +270,12 @@ pub(super) fn change_for(
     live: Option<&LiveObject>,
     options: &ChangeOptions,
 ) -> ObjectChange {
-    let desired = desired_object(mcs, &options.instance, options.revision.as_ref());
+    let desired = desired_object(
+        mcs,
+        &options.instance,
+        options.revision.as_ref(),
+        options.source.as_deref(),
+    );
     let mut change = ObjectChange::new(mcs.key.clone(), Action::Create);
     change.source = Some(mcs.origin.clone());
     let Some(live) = live else {
@@ -267,8 +293,21 @@ pub(super) fn change_for(
             change.blocked = Some(not_owned(live));
             Action::Adopt
         }
+        Ownership::Ours if other_source(live, options).is_some() => {
+            change.blocked = other_source(live, options);
+            Action::Update
+        }
         Ownership::Unmanaged if !options.adopt => {
             change.blocked = Some(not_owned(live));
+            Action::Adopt
+        }
+        // Taking over an object whose types differ would mean deleting it,
+        // and mcs-gitops never deletes what it does not own, --recreate or not.
+        Ownership::Unmanaged if live.types != mcs.types => {
+            change.blocked = Some(Blocker::AdoptWouldDelete {
+                from: live.types.clone(),
+                to: mcs.types.clone(),
+            });
             Action::Adopt
         }
         _ if live.types != mcs.types => {
@@ -294,6 +333,17 @@ pub(super) fn change_for(
     change
 }
 
+/// The refusal to touch an object of this instance that another daemon's
+/// source wrote.
+fn other_source(live: &LiveObject, options: &ChangeOptions) -> Option<Blocker> {
+    let ours = options.source.as_deref()?;
+    let theirs = live.source.as_deref().filter(|theirs| *theirs != ours)?;
+    Some(Blocker::OtherSource {
+        instance: options.instance.clone(),
+        source: theirs.to_owned(),
+    })
+}
+
 fn not_owned(live: &LiveObject) -> Blocker {
     Blocker::NotOwned {
         owner: live.ownership.clone(),
@@ -307,12 +357,18 @@ fn guard_mass_prune(changes: &mut [ObjectChange], live: &LiveState, guard: Prune
         .values()
         .filter(|o| o.ownership == Ownership::Ours)
         .count();
-    let pruning = changes.iter().filter(|c| c.action == Action::Prune).count();
+    let pruning = changes
+        .iter()
+        .filter(|c| c.action == Action::Prune && c.blocked.is_none())
+        .count();
     let limit = ((guard.max_fraction * managed as f64).floor() as usize).max(1);
     if guard.allow_mass_prune || pruning <= limit {
         return;
     }
-    for change in changes.iter_mut().filter(|c| c.action == Action::Prune) {
+    for change in changes
+        .iter_mut()
+        .filter(|c| c.action == Action::Prune && c.blocked.is_none())
+    {
         change.blocked = Some(Blocker::MassPrune {
             pruning,
             managed,

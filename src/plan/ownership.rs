@@ -22,6 +22,10 @@ pub const INSTANCE_LABEL: &str = "mcs-gitops.io/instance";
 pub const SOURCE_FILE_ANNOTATION: &str = "mcs-gitops.io/source-file";
 /// Annotation naming the revision that last changed the object.
 pub const REVISION_ANNOTATION: &str = "mcs-gitops.io/revision";
+/// Annotation naming the Git source (repository, branch, path) of the daemon
+/// that writes the object, so that two daemons left at the same instance
+/// name never take each other's objects for their own.
+pub const SOURCE_ANNOTATION: &str = "mcs-gitops.io/source";
 /// Annotation that keeps an object out of pruning when set to `disabled`.
 pub const PRUNE_ANNOTATION: &str = "mcs-gitops.io/prune";
 /// The instance name used when none is configured.
@@ -63,6 +67,7 @@ pub fn desired_object(
     mcs: &MultiClusterService,
     instance: &str,
     revision: Option<&Revision>,
+    source: Option<&str>,
 ) -> Value {
     let mut object = mcs.to_manifest();
     let metadata = object["metadata"]
@@ -83,6 +88,9 @@ pub fn desired_object(
     annotations.insert(SOURCE_FILE_ANNOTATION.into(), json!(mcs.origin.file));
     if let Some(revision) = revision {
         annotations.insert(REVISION_ANNOTATION.into(), json!(revision.as_str()));
+    }
+    if let Some(source) = source {
+        annotations.insert(SOURCE_ANNOTATION.into(), json!(source));
     }
     object
 }

@@ -4,10 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::plan_markdown::cell;
+use super::markdown::{code, text as cell};
 use super::status_input::{ReportInput, RevisionResult};
 use super::words;
-use crate::plan::{FlowState, PlacementStatus};
+use crate::manifest::ObjectKey;
+use crate::plan::{Action, Blocker, FlowState, ObjectOutcome, PlacementStatus, Plan};
 
 /// Renders `STATUS.md`.
 pub fn render(input: &ReportInput<'_>) -> String {
@@ -15,8 +16,8 @@ pub fn render(input: &ReportInput<'_>) -> String {
     let _ = writeln!(out, "| | |\n|---|---|");
     let _ = writeln!(
         out,
-        "| Source | `{}` at `{}`: {} |",
-        input.branch,
+        "| Source | {} at `{}`: {} |",
+        code(input.branch),
         input.revision.short(),
         cell(input.summary)
     );
@@ -54,10 +55,58 @@ pub fn render(input: &ReportInput<'_>) -> String {
     out.push('\n');
     render_problems(input, &mut out);
     if let Some(plan) = input.plan {
+        render_not_applied(input, plan, &mut out);
         render_matrix(&plan.placements, input, &mut out);
         render_attention(&plan.placements, &mut out);
     }
     out
+}
+
+/// Changes that were blocked or refused, with why, first ones first.
+fn render_not_applied(input: &ReportInput<'_>, plan: &Plan, out: &mut String) {
+    let failed = input
+        .apply
+        .into_iter()
+        .flat_map(|a| a.results.iter())
+        .filter_map(|r| match &r.outcome {
+            ObjectOutcome::Failed { blocker } | ObjectOutcome::Blocked { blocker } => {
+                Some((&r.key, r.action, blocker))
+            }
+            _ => None,
+        });
+    let lines: Vec<String> = match input.apply {
+        Some(_) => failed
+            .map(|(key, action, blocker)| not_applied(key, action, blocker))
+            .collect(),
+        None => plan
+            .changes
+            .iter()
+            .filter_map(|c| Some(not_applied(&c.key, c.action, c.blocked.as_ref()?)))
+            .collect(),
+    };
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Not applied\n");
+    for line in lines.iter().take(ATTENTION_LIMIT) {
+        let _ = writeln!(out, "{line}");
+    }
+    if lines.len() > ATTENTION_LIMIT {
+        let _ = writeln!(
+            out,
+            "- … and {} more (see `status/`)",
+            lines.len() - ATTENTION_LIMIT
+        );
+    }
+    out.push('\n');
+}
+
+fn not_applied(key: &ObjectKey, action: Action, blocker: &Blocker) -> String {
+    format!(
+        "- `{key}` ({}): {}",
+        words::action(action),
+        cell(&words::blocker(blocker))
+    )
 }
 
 /// Most flows that are not in place listed in STATUS.md (each object file has all).
@@ -78,7 +127,7 @@ fn render_attention(placements: &[PlacementStatus], out: &mut String) {
                 .push(format!("{} → {}", flow.provider, flow.consumer));
         }
         for ((state, reason), pairs) in groups {
-            let reason = reason.map(|r| format!(": {r}")).unwrap_or_default();
+            let reason = reason.map(|r| format!(": {}", cell(r))).unwrap_or_default();
             flows.push(format!(
                 "- `{}`: {} {}{reason}",
                 placement.key,
@@ -125,7 +174,7 @@ fn render_problems(input: &ReportInput<'_>, out: &mut String) {
         let place = d
             .location
             .as_ref()
-            .map(|l| format!("`{l}`"))
+            .map(|l| code(&l.to_string()))
             .unwrap_or_default();
         let _ = writeln!(
             out,

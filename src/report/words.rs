@@ -77,6 +77,14 @@ pub fn blocker(blocker: &Blocker) -> String {
         } => format!(
             "pruning {pruning} of {managed} managed objects exceeds the limit of {limit}; if Git really dropped them, re-run with --allow-mass-prune"
         ),
+        Blocker::OtherSource { instance, source } => format!(
+            "written by another daemon under the same instance name `{instance}`, tracking {source}; it is never touched: give each daemon its own --instance"
+        ),
+        Blocker::AdoptWouldDelete { from, to } => format!(
+            "spec.types differs ([{}] live, [{}] in Git), so taking the object over would mean deleting it, and mcs-gitops never deletes an object it does not own, --recreate or not; change its types yourself, or delete it, then adopt",
+            join(from),
+            join(to)
+        ),
         Blocker::Deleting => {
             "the live object is being deleted; it is created again once it is gone".to_owned()
         }
