@@ -260,7 +260,15 @@ pub fn daemon(args: &RunArgs) -> Result<DaemonConfig, ConfigError> {
                 Mode::Apply
             },
             status,
+            record: trust.is_some().then(|| {
+                let lease = args
+                    .lease_name
+                    .clone()
+                    .unwrap_or_else(|| format!("mcs-gitops-{}", args.federation.instance));
+                (args.lease_namespace.clone(), format!("{lease}-verified"))
+            }),
             trust,
+            trust_from: args.trust_from.clone(),
         },
         settings,
         interval: args.interval,

@@ -343,6 +343,9 @@ pub struct RunArgs {
     /// Apply only revisions whose new commits are all signed by a key in --trusted-keys.
     #[arg(long, requires = "trusted_keys")]
     pub verify_signatures: bool,
+    /// Accept a tip that descends from this commit although it does not descend from the last verified one (after a deliberate rollback or history rewrite).
+    #[arg(long, value_name = "COMMIT", requires = "verify_signatures")]
+    pub trust_from: Option<String>,
     /// Trusted signers: OpenPGP public key blocks and SSH allowed_signers lines, in one file.
     #[arg(long, value_name = "FILE", env = "MCS_GITOPS_TRUSTED_KEYS")]
     pub trusted_keys: Option<PathBuf>,

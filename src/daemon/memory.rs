@@ -94,6 +94,8 @@ pub(super) struct Memory {
     stall: Option<Stall>,
     refusals: Refusals,
     published: Option<[u8; 32]>,
+    /// The last applied revision as recorded before a restart, to read back.
+    restore: Option<Revision>,
 }
 
 impl Memory {
@@ -148,6 +150,17 @@ impl Memory {
     /// Records a revision applied without errors.
     pub(super) fn applied(&mut self, revision: Revision, desired: Arc<Desired>) {
         self.last_good = Some(LastGood { revision, desired });
+    }
+
+    /// Remembers the last applied revision of a previous process, to read
+    /// back once the live state is known.
+    pub(super) fn restore_applied(&mut self, revision: Option<Revision>) {
+        self.restore = revision;
+    }
+
+    /// The revision to read back, once.
+    pub(super) fn take_restore(&mut self) -> Option<Revision> {
+        self.restore.take().filter(|_| self.last_good.is_none())
     }
 
     /// The last commit whose signature was verified.

@@ -15,6 +15,7 @@ pub(crate) mod lease;
 mod memory;
 pub(crate) mod metrics;
 pub(crate) mod pacing;
+pub(crate) mod record;
 pub(crate) mod repo;
 mod report;
 pub(crate) mod status;
@@ -36,6 +37,7 @@ use self::health::Health;
 use self::http::{HttpState, WebhookSettings};
 use self::lease::LeaseConfig;
 use self::metrics::Metrics;
+use self::record::Keeper;
 use self::repo::{Tracked, blocking};
 use self::report::Reporter;
 use self::status::StatusWriter;
@@ -61,6 +63,11 @@ pub struct CycleConfig {
     pub status: Option<StatusWriter>,
     /// Keys new commits must be signed with; `None` accepts unsigned commits.
     pub trust: Option<Arc<TrustedKeys>>,
+    /// A commit the operator vouches for (`--trust-from`).
+    pub trust_from: Option<String>,
+    /// The Lease (namespace, name) that records the last verified and last
+    /// applied revision; `None` keeps them in memory only.
+    pub record: Option<(String, String)>,
 }
 
 /// Everything the daemon needs, resolved from flags, files and environment.
@@ -138,6 +145,17 @@ pub async fn run(
         branch: config.cycle.branch.clone(),
         subdir: config.cycle.subdir.clone(),
         trust: config.cycle.trust.clone(),
+        trust_from: config.cycle.trust_from.clone(),
+    };
+    let keeper = match &config.cycle.record {
+        Some((namespace, name)) => Keeper::Lease {
+            api: Box::new(kube::Api::namespaced(
+                federation.client().clone(),
+                namespace,
+            )),
+            name: name.clone(),
+        },
+        None => Keeper::in_memory(),
     };
     let reporter = Reporter {
         origin,
@@ -156,6 +174,7 @@ pub async fn run(
         config.cycle.mode,
         reporter,
         observers,
+        keeper,
     );
     tx.send(Trigger::Signal);
     pacing::reconcile_loop(

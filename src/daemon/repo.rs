@@ -24,6 +24,28 @@ pub struct Tracked {
     pub subdir: String,
     /// Keys new commits must be signed with; `None` accepts unsigned commits.
     pub trust: Option<Arc<TrustedKeys>>,
+    /// A commit the operator vouches for: a tip that descends from it (or
+    /// is it) is verified from there even when it does not descend from the
+    /// last verified commit (`--trust-from`).
+    pub trust_from: Option<String>,
+}
+
+/// Why a revision is refused before anything of it is read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// A commit is unsigned, or not signed by a trusted key.
+    #[error(transparent)]
+    Untrusted(#[from] Untrusted),
+    /// The tip does not descend from the last verified commit.
+    #[error(
+        "commit {head} does not descend from {verified}, the last commit verified: a rollback to an older commit or a rewritten history is refused (an operator can accept it with --trust-from {head})"
+    )]
+    Rewind {
+        /// The tip.
+        head: String,
+        /// The last verified commit.
+        verified: String,
+    },
 }
 
 /// A commit's files and summary line.
@@ -56,20 +78,28 @@ impl Tracked {
         blocking(move || origin.lock().expect("origin lock").head(&branch)).await
     }
 
-    /// Checks the signatures of `head` and every commit since `last`;
-    /// accepts everything when no keys are configured.
+    /// Checks that `head` descends from `last` (the last verified commit),
+    /// then the signatures of `head` and every commit since; accepts
+    /// everything when no keys are configured. Without a last verified
+    /// commit only the tip is checked.
     pub async fn verify(
         &self,
         head: Oid,
         last: Option<Oid>,
-    ) -> Result<Vec<(Oid, Signer)>, Untrusted> {
+    ) -> Result<Vec<(Oid, Signer)>, Refusal> {
         let Some(trust) = self.trust.clone() else {
             return Ok(Vec::new());
         };
         let origin = self.origin.clone();
+        let trust_from = self
+            .trust_from
+            .as_deref()
+            .and_then(|c| Oid::from_str(c).ok());
         blocking(move || {
             let origin = origin.lock().expect("origin lock");
-            verify_range(origin.repo(), head, last, &trust)
+            let repo = origin.repo();
+            let base = verification_base(repo, head, last, trust_from)?;
+            Ok(verify_range(repo, head, base, &trust)?)
         })
         .await
     }
@@ -126,6 +156,31 @@ impl Tracked {
     }
 }
 
+/// Where verification starts: the last verified commit when the tip descends
+/// from it; the operator's `--trust-from` commit when the tip descends from
+/// that instead; else the tip is a rollback or a rewrite, refused.
+fn verification_base(
+    repo: &git2::Repository,
+    head: Oid,
+    last: Option<Oid>,
+    trust_from: Option<Oid>,
+) -> Result<Option<Oid>, Refusal> {
+    let descends = |ancestor: Oid| {
+        ancestor == head || repo.graph_descendant_of(head, ancestor).unwrap_or(false)
+    };
+    match last {
+        None => Ok(None),
+        Some(last) if descends(last) => Ok(Some(last)),
+        Some(last) => match trust_from.filter(|from| descends(*from)) {
+            Some(from) => Ok(Some(from)),
+            None => Err(Refusal::Rewind {
+                head: head.to_string(),
+                verified: last.to_string(),
+            }),
+        },
+    }
+}
+
 /// Runs blocking Git work off the async threads.
 pub async fn blocking<T: Send + 'static, E: Send + 'static>(
     f: impl FnOnce() -> Result<T, E> + Send + 'static,
@@ -133,4 +188,51 @@ pub async fn blocking<T: Send + 'static, E: Send + 'static>(
     tokio::task::spawn_blocking(f)
         .await
         .expect("blocking Git task panicked")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A linear history a → b → c; returns the three commits.
+    fn history(repo: &git2::Repository) -> [Oid; 3] {
+        let signature = git2::Signature::now("t", "t@example.com").unwrap();
+        let tree = repo
+            .find_tree(repo.treebuilder(None).unwrap().write().unwrap())
+            .unwrap();
+        let mut parent: Option<git2::Commit<'_>> = None;
+        let mut ids = Vec::new();
+        for message in ["a", "b", "c"] {
+            let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+            let id = repo
+                .commit(None, &signature, &signature, message, &tree, &parents)
+                .unwrap();
+            ids.push(id);
+            parent = Some(repo.find_commit(id).unwrap());
+        }
+        [ids[0], ids[1], ids[2]]
+    }
+
+    #[test]
+    fn verification_starts_at_the_last_verified_commit_and_refuses_to_go_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = git2::Repository::init(dir.path()).unwrap();
+        let [a, b, c] = history(&repo);
+        assert_eq!(verification_base(&repo, c, Some(a), None), Ok(Some(a)));
+        assert_eq!(verification_base(&repo, b, Some(b), None), Ok(Some(b)));
+        assert_eq!(verification_base(&repo, c, None, None), Ok(None));
+        assert!(matches!(
+            verification_base(&repo, a, Some(c), None),
+            Err(Refusal::Rewind { .. })
+        ));
+        assert_eq!(
+            verification_base(&repo, a, Some(c), Some(a)),
+            Ok(Some(a)),
+            "the operator vouches for a"
+        );
+        assert!(matches!(
+            verification_base(&repo, a, Some(c), Some(b)),
+            Err(Refusal::Rewind { .. })
+        ));
+    }
 }

@@ -15,6 +15,7 @@ use super::cycle::{Mode, Observers, Reconciler};
 use super::health::Health;
 use super::metrics::Metrics;
 use super::pacing::{Cycle, Outcome, Pacer, Run, reconcile_loop};
+use super::record::Keeper;
 use super::repo::Tracked;
 use super::report::Reporter;
 use super::triggers::{self, OwnWrites, Trigger};
@@ -258,6 +259,7 @@ fn daemon(repo: Repo, mode: Mode, trust: Option<TrustedKeys>) -> Daemon {
         branch: "main".to_owned(),
         subdir: String::new(),
         trust: trust.map(Arc::new),
+        trust_from: None,
     };
     let reporter = Reporter {
         origin,
@@ -270,6 +272,7 @@ fn daemon(repo: Repo, mode: Mode, trust: Option<TrustedKeys>) -> Daemon {
         mode,
         reporter,
         observers,
+        Keeper::in_memory(),
     );
     Daemon {
         reconciler,

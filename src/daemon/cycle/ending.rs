@@ -8,6 +8,7 @@ use git2::Oid;
 use super::{Mode, Observers, Reconciler, Valid};
 use crate::daemon::memory::Memory;
 use crate::daemon::pacing::Outcome;
+use crate::daemon::repo::Refusal;
 use crate::daemon::report::Reporter;
 use crate::federation::{Federation, ReadError, Watched};
 use crate::manifest::Revision;
@@ -15,10 +16,9 @@ use crate::plan::{Action, ApplyReport, LiveState, Plan, Retry};
 use crate::reconcile::{Applied, ApplyVerdict, file_bytes};
 use crate::report::status_input::{ReportInput, RevisionResult};
 use crate::source::SourceError;
-use crate::source::signature::Untrusted;
 
 impl<F: Federation, W: Watched> Reconciler<F, W> {
-    pub(super) async fn refused(&mut self, head: Oid, refusal: &Untrusted) -> Outcome {
+    pub(super) async fn refused(&mut self, head: Oid, refusal: &Refusal) -> Outcome {
         let revision = Revision::new(head.to_string());
         let reason = refusal.to_string();
         tracing::warn!(%revision, %reason, "revision refused: nothing of it is applied");
@@ -69,7 +69,7 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
 
     /// Stalls `head`: nothing of it could be attempted, and nothing is tried
     /// again until the revision, the live state or the operator moves.
-    async fn stalled(&mut self, head: Oid, reason: String) -> Outcome {
+    pub(super) async fn stalled(&mut self, head: Oid, reason: String) -> Outcome {
         let generation = Some(self.live.generation());
         self.memory.stall(head, generation, reason.clone());
         self.memory.mark_processed(head);
@@ -153,6 +153,7 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
             Some(_) => RevisionResult::PartlyApplied,
         };
         if result == RevisionResult::Applied {
+            self.record_applied(revision).await;
             self.memory.applied(revision.clone(), desired);
             self.observers
                 .metrics

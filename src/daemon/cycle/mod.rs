@@ -18,19 +18,20 @@ use super::health::Health;
 use super::memory::{Decision, Finished, Memory};
 use super::metrics::Metrics;
 use super::pacing::{Cycle, Outcome, Run};
-use super::repo::Tracked;
+use super::record::Keeper;
+use super::repo::{Refusal, Tracked};
 use super::report::Reporter;
 use super::triggers::OwnWrites;
 
 mod ending;
-use crate::federation::{Federation, Watched};
+mod verify;
+use crate::federation::{ApiError, Federation, Watched};
 use crate::manifest::{Desired, Revision};
 use crate::plan::checks::live_inventory;
 use crate::plan::{LiveState, Plan, Previous};
 use crate::reconcile::{Pipeline, PlanVerdict};
 use crate::source::SourceError;
 use crate::source::mirror::RemoteError;
-use crate::source::signature::Untrusted;
 
 /// Whether the daemon writes to the federation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +64,7 @@ pub struct Reconciler<F, W> {
     mode: Mode,
     reporter: Reporter,
     observers: Observers,
+    keeper: Keeper,
     memory: Memory,
 }
 
@@ -115,6 +117,7 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
         mode: Mode,
         reporter: Reporter,
         observers: Observers,
+        keeper: Keeper,
     ) -> Self {
         Reconciler {
             pipeline,
@@ -123,6 +126,7 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
             mode,
             reporter,
             observers,
+            keeper,
             memory: Memory::default(),
         }
     }
@@ -169,13 +173,16 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
         self.memory.unsettle();
         self.observers.health.update(|r| r.source_error = None);
         self.observers.metrics.set_source_up(true);
-        if let Err(refusal) = self.verify(head).await {
-            return self.refused(head, &refusal).await;
+        match self.verify(head).await {
+            Verified::Yes => {}
+            Verified::Refused(refusal) => return self.refused(head, &refusal).await,
+            Verified::Unrecorded(error) => return self.unrecorded(head, &error).await,
         }
         let (generation, live) = match self.live.current().await {
             Ok(live) => live,
             Err(error) => return self.read_failed(head, &error).await,
         };
+        self.restore_last_good(&live).await;
         self.observers.health.update(|r| r.federation_error = None);
         let (desired, summary) = match self.load(head, &live).await {
             Ok(loaded) => loaded,
@@ -216,22 +223,6 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
             },
         );
         outcome
-    }
-
-    /// Checks the signatures of every commit since the last verified one.
-    async fn verify(&mut self, head: Oid) -> Result<(), Untrusted> {
-        if !self.tracked.verifies() {
-            return Ok(());
-        }
-        let checked = self
-            .tracked
-            .verify(head, self.memory.last_verified())
-            .await?;
-        for (commit, signer) in &checked {
-            tracing::info!(%commit, ?signer, "signature verified");
-        }
-        self.memory.verified(head);
-        Ok(())
     }
 
     /// Reads and validates `head`, unless it was read against the same
@@ -297,4 +288,15 @@ pub(super) struct Valid<'a> {
     pub(super) plan: &'a Plan,
     pub(super) live: &'a LiveState,
     pub(super) generation: u64,
+}
+
+/// How verification ended.
+enum Verified {
+    /// Trusted (or nothing to verify), and recorded.
+    Yes,
+    /// Refused: unsigned, untrusted, or not a descendant of the last verified commit.
+    Refused(Refusal),
+    /// Trusted, but the record could not be read or written: applying it
+    /// would let a restart forget what was verified.
+    Unrecorded(ApiError),
 }
