@@ -7,6 +7,7 @@ pub mod apply;
 pub mod diagnostics;
 pub mod diff;
 pub mod markdown;
+pub mod mermaid;
 pub mod plan_json;
 pub mod plan_markdown;
 pub mod plan_text;

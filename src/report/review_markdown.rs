@@ -10,6 +10,7 @@
 
 use std::fmt::Write as _;
 
+use super::mermaid;
 use super::plan_markdown::cell;
 use super::review_words::{self as rw, OTHER_COLUMN};
 use super::style::Color;
@@ -100,6 +101,9 @@ fn render_with(review: &Review, budget: Budget) -> String {
     );
     truncation_note(review, budget, &mut out);
     render_matrix(review, budget.rows, &mut out);
+    if budget.rows.is_none() {
+        out.push_str(&mermaid::review_graph(review));
+    }
     render_changes(review, budget.rows, &mut out);
     render_live(review, &mut out);
     render_diagnostics(review, budget.rows, &mut out);

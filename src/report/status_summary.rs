@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::markdown::{code, text as cell};
+use super::mermaid;
 use super::status_input::{ReportInput, RevisionResult};
 use super::words;
 use crate::manifest::ObjectKey;
@@ -57,6 +58,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
     if let Some(plan) = input.plan {
         render_not_applied(input, plan, &mut out);
         render_matrix(&plan.placements, input, &mut out);
+        out.push_str(&mermaid::status_graph(&plan.placements));
         render_attention(&plan.placements, &mut out);
     }
     out
