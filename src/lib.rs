@@ -27,6 +27,7 @@ pub mod commands;
 pub(crate) mod config;
 pub mod daemon;
 pub mod federation;
+pub mod history;
 pub mod manifest;
 pub mod plan;
 pub(crate) mod reconcile;

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => block_on(commands::plan::run(args, cli.color)),
         Command::Apply(args) => block_on(commands::apply::run(args, cli.color)),
         Command::Review(args) => block_on(commands::review::run(args, cli.color)),
+        Command::History(args) => commands::history::run(args),
         Command::Run(args) => {
             limit_malloc_arenas();
             block_on(commands::run::run(args))

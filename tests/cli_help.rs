@@ -23,6 +23,7 @@ fn every_command_documents_its_flags_and_exit_codes() {
         &["plan"],
         &["apply"],
         &["review"],
+        &["history"],
         &["run"],
     ] {
         let name = if command.is_empty() {

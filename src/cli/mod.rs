@@ -61,9 +61,50 @@ pub enum Command {
     /// Explain what a change between two revisions does to exposure, for pull requests.
     #[command(after_help = EXIT_CODES)]
     Review(ReviewArgs),
+    /// Who could reach what, and when each flow appeared and disappeared, from the status branch.
+    #[command(after_help = HISTORY_EXIT_CODES)]
+    History(HistoryArgs),
     /// Run the GitOps daemon: poll and take webhooks, apply, report on a status branch.
     #[command(after_help = RUN_EXIT_CODES)]
     Run(Box<RunArgs>),
+}
+
+/// Exit codes of `history`.
+pub const HISTORY_EXIT_CODES: &str = "\
+Exit codes:
+  0  the history was shown
+  3  could not run: no such repository or status branch, nothing at --at";
+
+/// Output format of `history`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// Lines for people.
+    Text,
+    /// The `mcs-gitops.io/history/v1` JSON document.
+    Json,
+}
+
+/// `mcs-gitops history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Any path inside the Git repository that holds the status branch.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// The status branch the daemon reports to.
+    #[arg(long, default_value = "mcs-gitops/status")]
+    pub status_branch: String,
+    /// Show who could reach what at this point: an RFC 3339 time, a source revision or a status commit.
+    #[arg(long, value_name = "REV|TIME")]
+    pub at: Option<String>,
+    /// Only this Service (namespace/name).
+    #[arg(long, value_name = "NS/NAME")]
+    pub service: Option<String>,
+    /// Only flows from or to this cluster.
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = HistoryFormat::Text)]
+    pub output: HistoryFormat,
 }
 
 /// Exit codes of `run`.

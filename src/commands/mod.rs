@@ -3,6 +3,7 @@
 //! exit code.
 
 pub mod apply;
+pub mod history;
 pub mod plan;
 pub mod review;
 pub mod run;

@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod diagnostics;
 pub mod diff;
+pub mod history_text;
 pub mod markdown;
 pub mod mermaid;
 pub mod plan_json;

@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod git;
+pub mod history;
 pub mod known_hosts;
 pub mod local;
 pub mod mirror;
