@@ -351,6 +351,8 @@ fn with_signature_verification_an_unsigned_revision_is_refused_and_the_signed_on
             "--verify-signatures",
             "--trusted-keys",
             trusted.to_str().unwrap(),
+            "--lease-namespace",
+            &ns,
         ],
     );
     wait_until(

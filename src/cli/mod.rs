@@ -396,7 +396,8 @@ pub struct RunArgs {
     /// Elect a leader among replicas through a Lease; only the leader writes.
     #[arg(long)]
     pub leader_elect: bool,
-    /// Namespace of the Lease.
+    /// Namespace of the Lease, and of the Lease `<lease>-verified` that
+    /// records the last verified commit under --verify-signatures.
     #[arg(long, default_value = "mcs-gitops", env = "POD_NAMESPACE")]
     pub lease_namespace: String,
     /// Name of the Lease (default: mcs-gitops-<instance>).
