@@ -104,7 +104,9 @@ fn a_provider_that_is_not_ready_leaves_its_flows_pending_with_the_reason() {
     assert_eq!(flow.state, FlowState::Pending);
     assert_eq!(
         flow.reason.as_deref(),
-        Some("provider clustera is not Ready (ClusterNotReachable: cluster is not reachable)")
+        Some(
+            "provider clustera is not Ready since 2026-11-01T10:00:00Z (ClusterNotReachable: cluster is not reachable)"
+        )
     );
 }
 
@@ -237,7 +239,7 @@ fn the_report_of_an_invalid_revision_names_each_problem_and_the_last_applied_rev
 }
 
 #[test]
-fn stale_slices_from_a_provider_that_is_not_ready_are_pending_with_karmadas_reason() {
+fn slices_from_a_provider_that_is_not_ready_are_stale_with_karmadas_reason() {
     let live = live_cart(
         Live::new().cluster("clustera", false, "v1.30.2"),
         &["clusterb", "clusterc"],
@@ -252,7 +254,7 @@ fn stale_slices_from_a_provider_that_is_not_ready_are_pending_with_karmadas_reas
     );
     let plan = plan(&cart(), &live);
     let flow = &plan.placements[0].flows[0];
-    assert_eq!(flow.state, FlowState::Pending);
+    assert_eq!(flow.state, FlowState::Stale);
     assert_eq!(
         flow.endpoints,
         Some(2),
@@ -261,7 +263,7 @@ fn stale_slices_from_a_provider_that_is_not_ready_are_pending_with_karmadas_reas
     assert_eq!(
         flow.reason.as_deref(),
         Some(
-            "provider clustera is not Ready (ClusterNotReachable: cluster is not reachable); Karmada: SyncServiceFailed: Provider cluster clustera is not ready, skip to propagate MultiClusterService"
+            "stale: provider clustera is not Ready since 2026-11-01T10:00:00Z (ClusterNotReachable: cluster is not reachable); Karmada: SyncServiceFailed: Provider cluster clustera is not ready, skip to propagate MultiClusterService; Karmada keeps serving its endpoints to clusterb"
         )
     );
 }

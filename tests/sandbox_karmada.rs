@@ -3,7 +3,8 @@
 //! the daemon applies an MCS, Karmada dispatches the provider's
 //! EndpointSlices to the consumers, and the status branch reports each flow
 //! in place with its endpoint count and Karmada's conditions; dropping a
-//! consumer withdraws its slices; a provider that goes down shows as pending
+//! consumer withdraws its slices; a provider that goes down shows its flows
+//! as stale (Karmada keeps serving a NotReady provider's endpoints),
 //! with Karmada's reason.
 
 mod support;
@@ -148,7 +149,9 @@ fn karmada_dispatches_slices_and_the_status_branch_follows_every_flow() {
         Duration::from_secs(120),
         || {
             let report = report();
-            report.contains("state: pending") && report.contains("provider clusterb is not Ready")
+            report.contains("state: stale")
+                && report.contains("provider clusterb is not Ready since")
+                && report.contains("Karmada keeps serving its endpoints")
         },
     );
 }

@@ -131,11 +131,13 @@ pub enum Rule {
     Annotations,
     /// A label or annotation that mcs-gitops or Karmada writes itself.
     ReservedKey,
+    /// Pruning an MCS leaves the Service's copies in the member clusters.
+    ServiceLeftBehind,
 }
 
 impl Rule {
     /// Every rule, in documentation order.
-    pub const ALL: [Rule; 26] = [
+    pub const ALL: [Rule; 27] = [
         Rule::YamlSyntax,
         Rule::Schema,
         Rule::FileUnreadable,
@@ -162,6 +164,7 @@ impl Rule {
         Rule::Labels,
         Rule::Annotations,
         Rule::ReservedKey,
+        Rule::ServiceLeftBehind,
     ];
 
     /// The stable kebab-case name of the rule.
@@ -193,6 +196,7 @@ impl Rule {
             Rule::Labels => "labels",
             Rule::Annotations => "annotations",
             Rule::ReservedKey => "reserved-key",
+            Rule::ServiceLeftBehind => "service-left-behind",
         }
     }
 
@@ -264,6 +268,9 @@ impl Rule {
             }
             Rule::ReservedKey => {
                 "mcs-gitops.io/ keys are written by mcs-gitops and multiclusterservice.karmada.io/permanent-id by Karmada, never from Git"
+            }
+            Rule::ServiceLeftBehind => {
+                "deleting a MultiClusterService leaves the Service delivered where it was: Karmada keeps its ResourceBinding"
             }
         }
     }

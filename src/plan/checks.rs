@@ -5,9 +5,10 @@
 use std::collections::BTreeSet;
 
 use super::live::LiveState;
+use super::objects::{Action, ObjectChange};
 use super::placement::resolve;
 use crate::manifest::{
-    ClusterInfo, Diagnostic, Inventory, InventorySource, MultiClusterService, Rule,
+    ClusterInfo, Diagnostic, Inventory, InventorySource, Location, MultiClusterService, Rule,
 };
 
 /// The live clusters as an inventory for validation.
@@ -60,6 +61,40 @@ pub(super) fn check(
         .filter(|c| !running.contains(*c) && !already.contains(*c))
         .collect();
     (!new.is_empty()).then(|| overwrite_caution(mcs, &new))
+}
+
+/// What pruning leaves behind: deleting an MCS stops endpoint sync, but
+/// Karmada keeps the Service's ResourceBinding, so the Service copies stay
+/// in the clusters it was delivered to.
+pub(super) fn left_behind(changes: &[ObjectChange], live: &LiveState) -> Vec<Diagnostic> {
+    changes
+        .iter()
+        .filter(|c| c.action == Action::Prune && c.blocked.is_none())
+        .filter_map(|change| {
+            let scheduled = &live.bindings.get(&change.key)?.scheduled;
+            if scheduled.is_empty() {
+                return None;
+            }
+            let file = live
+                .objects
+                .get(&change.key)
+                .and_then(|o| o.source_file.clone())
+                .unwrap_or_default();
+            let clusters = scheduled.iter().map(String::as_str).collect::<Vec<_>>().join(", ");
+            Some(
+                Diagnostic::warning(
+                    Rule::ServiceLeftBehind,
+                    Location::file(file),
+                    format!(
+                        "pruning {} stops its endpoint sync, but Karmada keeps the Service in {clusters}: its ResourceBinding stays after the MultiClusterService is deleted",
+                        change.key
+                    ),
+                )
+                .for_object(&change.key)
+                .with_hint("delete the Service copies (or the Service on the control plane) if they should go too"),
+            )
+        })
+        .collect()
 }
 
 /// Where the live MCS (before this change) already delivers the Service.

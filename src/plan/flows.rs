@@ -24,6 +24,10 @@ pub enum FlowState {
     Unexpected,
     /// Wanted, and waiting for something named in the reason.
     Pending,
+    /// Slices are still served to the consumer, but their provider is not
+    /// Ready: Karmada keeps a NotReady cluster's endpoints (karmada#6255), so
+    /// consumers may be sent to backends that are gone.
+    Stale,
 }
 
 impl FlowState {
@@ -34,6 +38,7 @@ impl FlowState {
             FlowState::Missing => "missing",
             FlowState::Unexpected => "unexpected",
             FlowState::Pending => "pending",
+            FlowState::Stale => "stale",
         }
     }
 }
@@ -193,9 +198,20 @@ fn flow_statuses(desired: &Placement, context: &FlowContext<'_>) -> Vec<FlowStat
     let mut rows = Vec::new();
     for flow in &desired.flows {
         let found = present.remove(flow);
-        if let Some(reason) = cluster_not_ready(flow, live, warnings) {
+        if let Some((role, reason)) = cluster_not_ready(flow, live, warnings) {
             let endpoints = found.map(|f| f.endpoints);
-            rows.push(status(flow, FlowState::Pending, endpoints, Some(reason)));
+            let state = match (role, endpoints) {
+                (Role::Provider, Some(n)) if n > 0 => FlowState::Stale,
+                _ => FlowState::Pending,
+            };
+            let reason = match state {
+                FlowState::Stale => format!(
+                    "stale: {reason}; Karmada keeps serving its endpoints to {}",
+                    flow.consumer
+                ),
+                _ => reason,
+            };
+            rows.push(status(flow, state, endpoints, Some(reason)));
             continue;
         }
         let row = match found {
@@ -251,11 +267,29 @@ fn status(
 /// Why a flow cannot be trusted while one of its clusters is not Ready:
 /// Karmada keeps slices it dispatched earlier, but they are no longer kept
 /// up to date. Names Karmada's own reason and its latest event about it.
-fn cluster_not_ready(flow: &SliceFlow, live: &LiveState, warnings: &[LiveEvent]) -> Option<String> {
-    let (role, cluster) = [("provider", &flow.provider), ("consumer", &flow.consumer)]
-        .into_iter()
-        .find(|(_, name)| live.clusters.get(*name).is_some_and(|c| !c.is_ready()))?;
+/// Which end of a flow a cluster is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Provider,
+    Consumer,
+}
+
+fn cluster_not_ready(
+    flow: &SliceFlow,
+    live: &LiveState,
+    warnings: &[LiveEvent],
+) -> Option<(Role, String)> {
+    let (role, cluster) = [
+        (Role::Provider, &flow.provider),
+        (Role::Consumer, &flow.consumer),
+    ]
+    .into_iter()
+    .find(|(_, name)| live.clusters.get(*name).is_some_and(|c| !c.is_ready()))?;
     let ready = live.clusters.get(cluster)?.ready.as_ref();
+    let since = ready
+        .and_then(|r| r.last_transition_time.as_deref())
+        .map(|t| format!(" since {t}"))
+        .unwrap_or_default();
     let why = ready
         .map(|r| match (&r.reason, &r.message) {
             (Some(reason), Some(message)) => format!("{reason}: {message}"),
@@ -268,7 +302,14 @@ fn cluster_not_ready(flow: &SliceFlow, live: &LiveState, warnings: &[LiveEvent])
         .find(|e| e.message.contains(cluster.as_str()))
         .map(|e| format!("; Karmada: {}: {}", e.reason, e.message))
         .unwrap_or_default();
-    Some(format!("{role} {cluster} is not Ready ({why}){event}"))
+    let name = match role {
+        Role::Provider => "provider",
+        Role::Consumer => "consumer",
+    };
+    Some((
+        role,
+        format!("{name} {cluster} is not Ready{since} ({why}){event}"),
+    ))
 }
 
 fn absent(flow: &SliceFlow, context: &FlowContext<'_>) -> FlowStatus {

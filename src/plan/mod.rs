@@ -105,9 +105,12 @@ impl Plan {
             keys: &desired.invalid.objects,
             files: &desired.invalid.files,
         };
+        let changes = objects::finish(changes, &desired.objects, &invalid, live, options);
+        diagnostics.extend(checks::left_behind(&changes, live));
+        manifest::diagnostic::sort(&mut diagnostics);
         Plan {
             revision: options.revision.clone(),
-            changes: objects::finish(changes, &desired.objects, &invalid, live, options),
+            changes,
             placements,
             diagnostics,
         }

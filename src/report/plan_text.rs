@@ -109,7 +109,7 @@ fn render_placement(placement: &PlacementStatus, color: Color, out: &mut String)
     for flow in &placement.flows {
         let state = match flow.state {
             FlowState::InPlace => color.added(flow.state.label()),
-            FlowState::Pending => color.warning(flow.state.label()),
+            FlowState::Pending | FlowState::Stale => color.warning(flow.state.label()),
             FlowState::Missing | FlowState::Unexpected => color.error(flow.state.label()),
         };
         let endpoints = flow

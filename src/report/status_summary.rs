@@ -230,7 +230,10 @@ fn mark(placement: &PlacementStatus, cluster: &str) -> String {
         .any(|s| matches!(s, FlowState::Missing | FlowState::Unexpected))
     {
         " ❌"
-    } else if incoming.contains(&FlowState::Pending) {
+    } else if incoming
+        .iter()
+        .any(|s| matches!(s, FlowState::Pending | FlowState::Stale))
+    {
         " ⏳"
     } else if !incoming.is_empty() {
         " ✅"
