@@ -26,6 +26,7 @@ use crate::federation::{ApplyOptions, ConnectOptions, Scope};
 use crate::manifest::Policy;
 use crate::plan::ownership::DEFAULT_INSTANCE;
 use crate::plan::{ChangeOptions, PruneGuard};
+use crate::policy::{PolicySet, PolicySource};
 use crate::reconcile::Settings;
 use crate::source::auth::{GitAuth, Secret, redact_url};
 use crate::source::status::Author;
@@ -47,6 +48,67 @@ pub fn policy(args: &PolicyArgs) -> Policy {
     }
 }
 
+/// Longest policy file read, in bytes.
+pub const MAX_POLICY_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The operator's exposure policies (`--policy FILE|DIR`): every file given,
+/// and the `.yaml`/`.yml` files of every directory given, in name order. A
+/// file that cannot be read or holds an invalid policy is an error naming
+/// its file:line: a reconciler never runs with fewer policies than asked.
+pub fn exposure_policies(args: &PolicyArgs) -> Result<PolicySet, ConfigError> {
+    let mut files = Vec::new();
+    for path in &args.policies {
+        let unreadable = |source| ConfigError::Unreadable {
+            flag: "--policy",
+            path: path.clone(),
+            source,
+        };
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(unreadable)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+                .collect();
+            entries.sort();
+            for entry in entries {
+                files.push(read_policy_file(&entry)?);
+            }
+        } else {
+            files.push(read_policy_file(path)?);
+        }
+    }
+    let (set, problems) = crate::policy::read(&files, PolicySource::Operator);
+    if problems.is_empty() {
+        Ok(set)
+    } else {
+        let lines: Vec<String> = problems
+            .iter()
+            .map(|d| match &d.location {
+                Some(at) => format!("{at}: {}", d.message),
+                None => d.message.clone(),
+            })
+            .collect();
+        Err(ConfigError::Policy(lines.join("\n")))
+    }
+}
+
+fn read_policy_file(path: &Path) -> Result<(String, Vec<u8>), ConfigError> {
+    let unreadable = |source| ConfigError::Unreadable {
+        flag: "--policy",
+        path: path.to_owned(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(unreadable)?.len();
+    if size > MAX_POLICY_FILE_BYTES {
+        return Err(ConfigError::Policy(format!(
+            "{}: {size} bytes; a policy file has at most {MAX_POLICY_FILE_BYTES}",
+            path.display()
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    Ok((path.display().to_string(), bytes))
+}
+
 /// Reconcile settings: the instance and change flags when a command has
 /// them (`review` has neither and takes the defaults), and how to write.
 pub fn settings(
@@ -54,7 +116,8 @@ pub fn settings(
     instance: Option<&str>,
     change: Option<&ChangeArgs>,
     apply: ApplyOptions,
-) -> Settings {
+) -> Result<Settings, ConfigError> {
+    let exposure = exposure_policies(policy_args)?;
     let policy = policy(policy_args);
     let scope = match &policy.allowed_namespaces {
         Some(namespaces) => Scope::Namespaces(namespaces.clone()),
@@ -64,8 +127,9 @@ pub fn settings(
         max_fraction: c.max_prune_fraction,
         allow_mass_prune: c.allow_mass_prune,
     });
-    Settings {
+    Ok(Settings {
         policy,
+        exposure,
         scope,
         changes: ChangeOptions {
             instance: instance.unwrap_or(DEFAULT_INSTANCE).to_owned(),
@@ -76,7 +140,7 @@ pub fn settings(
             prune,
         },
         apply,
-    }
+    })
 }
 
 /// How `apply` writes.
@@ -113,6 +177,9 @@ pub enum ConfigError {
     /// Flags that do not go together.
     #[error("{0}")]
     Conflict(String),
+    /// An operator policy file holds an invalid policy.
+    #[error("--policy: {0}")]
+    Policy(String),
     /// The trusted-keys file is invalid.
     #[error("--trusted-keys {path}: {source}")]
     TrustedKeys {
@@ -215,7 +282,7 @@ pub fn daemon(args: &RunArgs) -> Result<DaemonConfig, ConfigError> {
         Some(&args.federation.instance),
         Some(&args.change),
         write,
-    );
+    )?;
     settings.changes.source = Some(source_identity(args));
     if !args.no_status && args.status_branch == args.branch {
         return Err(ConfigError::Conflict(

@@ -12,6 +12,8 @@
 //!    server-side apply;
 //! 4. [`plan`] (pure) compares desired with live: object changes, and where
 //!    each Service's endpoints flow (provider cluster to consumer cluster);
+//!    [`policy`] (pure) checks each object's resolved exposure against the
+//!    exposure policies (CEL);
 //! 5. [`report`] (pure) renders diagnostics, plans, reviews and status files
 //!    as text, Markdown or JSON;
 //! 6. `reconcile` is that pipeline, stage by stage: every command and the
@@ -19,7 +21,7 @@
 //!    applied; [`review`] (pure) compares two revisions for a pull request.
 //!
 //! Arrows point inward: `manifest` imports nothing of ours, `plan` only
-//! `manifest`, `report` and `review` only the pure core. Only `reconcile`,
+//! `manifest`, `policy` only `manifest` and `plan`, `report` and `review` only the pure core. Only `reconcile`,
 //! the daemon and the command-line layer know the I/O layers.
 
 pub mod cli;
@@ -30,6 +32,7 @@ pub mod federation;
 pub mod history;
 pub mod manifest;
 pub mod plan;
+pub mod policy;
 pub(crate) mod reconcile;
 pub mod report;
 pub mod review;

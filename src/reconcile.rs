@@ -21,12 +21,15 @@ use crate::plan::checks::live_inventory;
 use crate::plan::{
     ApplyReport, Blocker, ChangeOptions, LiveState, ObjectOutcome, Plan, Previous, Retry,
 };
+use crate::policy::{self, PolicySet};
 
 /// Everything that shapes a reconcile, resolved from flags and files.
 #[derive(Clone, Debug)]
 pub struct Settings {
     /// Tenancy limits.
     pub policy: Policy,
+    /// The operator's exposure policies.
+    pub exposure: PolicySet,
     /// Which namespaces to read.
     pub scope: Scope,
     /// How changes are classified (instance, adopt, recreate, prune guard).
@@ -107,9 +110,13 @@ pub struct Checked {
     pub valid: bool,
 }
 
-/// Validates a revision offline under the operator's policy.
-pub fn check(files: &[RepoFile], policy: &Policy) -> Checked {
-    let desired = manifest::load(files, policy);
+/// Validates a revision offline under the operator's tenancy limits and
+/// exposure policies (resolved against the repository's own cluster list,
+/// when it has one).
+pub fn check(files: &[RepoFile], policy: &Policy, exposure: &PolicySet) -> Checked {
+    let mut desired = manifest::load(files, policy);
+    let inventory = desired.inventory.clone();
+    policy::enforce(&mut desired, exposure, files, inventory.as_ref());
     Checked {
         valid: desired.is_valid(),
         desired,
@@ -120,12 +127,20 @@ pub fn check(files: &[RepoFile], policy: &Policy) -> Checked {
 /// inventory, when the base has one: a change may not shrink the list it
 /// is reviewed against. A head that changes the list gets a warning saying
 /// so.
-pub fn check_head(files: &[RepoFile], policy: &Policy, base: &Desired) -> Desired {
-    let own = manifest::load(files, policy);
+pub fn check_head(
+    files: &[RepoFile],
+    policy: &Policy,
+    exposure: &PolicySet,
+    base: &Desired,
+) -> Desired {
+    let mut own = manifest::load(files, policy);
     let Some(inventory) = base.inventory.as_ref() else {
+        let inventory = own.inventory.clone();
+        policy::enforce(&mut own, exposure, files, inventory.as_ref());
         return own;
     };
     let mut desired = manifest::load_against(files, policy, Some(inventory));
+    policy::enforce(&mut desired, exposure, files, Some(inventory));
     if own.inventory.as_ref() != Some(inventory) {
         let location = Location::file(manifest::REPO_CONFIG_FILE);
         desired.diagnostics.push(
@@ -231,7 +246,8 @@ impl<F: Federation> Pipeline<F> {
     }
 
     /// Stage 2: the revision's files, validated against the live cluster
-    /// list, through `cache` when given (only changed files are parsed).
+    /// list, through `cache` when given (only changed files are parsed),
+    /// and checked against the exposure policies.
     pub fn load(
         &self,
         files: &[RepoFile],
@@ -239,10 +255,17 @@ impl<F: Federation> Pipeline<F> {
         cache: Option<&mut ParseCache>,
     ) -> Desired {
         let inventory = live_inventory(live);
-        match cache {
+        let mut desired = match cache {
             Some(cache) => cache.load(files, &self.settings.policy, Some(&inventory)),
             None => manifest::load_against(files, &self.settings.policy, Some(&inventory)),
-        }
+        };
+        policy::enforce(
+            &mut desired,
+            &self.settings.exposure,
+            files,
+            Some(&inventory),
+        );
+        desired
     }
 
     /// Stage 3: the plan, locally (no request), taking over from

@@ -154,6 +154,15 @@ pub struct PolicyArgs {
         env = "MCS_GITOPS_ALLOWED_CLUSTERS"
     )]
     pub allowed_clusters: Option<Vec<String>>,
+    /// ExposurePolicy files, or directories of them, every object must
+    /// satisfy (repeatable); the repository's policies/ can only add more.
+    #[arg(
+        long = "policy",
+        value_name = "FILE|DIR",
+        value_delimiter = ',',
+        env = "MCS_GITOPS_POLICY"
+    )]
+    pub policies: Vec<PathBuf>,
 }
 
 /// Output format of `validate`.

@@ -21,12 +21,18 @@ pub async fn run(args: &ApplyArgs, color: ColorWhen) -> Outcome {
     let Some(federation) = connect(&args.federation).await else {
         return Outcome::CouldNotRun;
     };
-    let settings = config::settings(
+    let settings = match config::settings(
         &args.policy,
         Some(&args.federation.instance),
         Some(&args.change),
         config::apply_options(args),
-    );
+    ) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("mcs-gitops: {error}");
+            return Outcome::CouldNotRun;
+        }
+    };
     let reading = match args.output {
         ApplyFormat::Json => Reading::Placement,
         ApplyFormat::Text => Reading::Objects,

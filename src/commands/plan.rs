@@ -20,12 +20,18 @@ pub async fn run(args: &PlanArgs, color: ColorWhen) -> Outcome {
     let Some(federation) = connect(&args.federation).await else {
         return Outcome::CouldNotRun;
     };
-    let settings = config::settings(
+    let settings = match config::settings(
         &args.policy,
         Some(&args.federation.instance),
         Some(&args.change),
         ApplyOptions::default(),
-    );
+    ) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("mcs-gitops: {error}");
+            return Outcome::CouldNotRun;
+        }
+    };
     let pipeline = Pipeline::new(settings, federation);
     let planned = match pipeline
         .plan_revision(

@@ -31,7 +31,14 @@ pub async fn run(args: &ReviewArgs, color: ColorWhen) -> Outcome {
         }
     };
     let policy = config::policy(&args.policy);
-    let before = reconcile::check(&base.files, &policy).desired;
+    let exposure = match config::exposure_policies(&args.policy) {
+        Ok(exposure) => exposure,
+        Err(error) => {
+            eprintln!("mcs-gitops: {error}");
+            return Outcome::CouldNotRun;
+        }
+    };
+    let before = reconcile::check(&base.files, &policy, &exposure).desired;
     let base_rev = Revision::new(&args.base, base.revision.clone());
     let head_rev = Revision::new(&args.head, head.revision.clone());
     let review = if args.kubeconfig.is_some() || args.context.is_some() {
@@ -44,7 +51,7 @@ pub async fn run(args: &ReviewArgs, color: ColorWhen) -> Outcome {
         };
         review::compare(base_rev, head_rev, &before, &planned.desired, Some(live))
     } else {
-        let after = reconcile::check_head(&head.files, &policy, &before);
+        let after = reconcile::check_head(&head.files, &policy, &exposure, &before);
         review::compare(base_rev, head_rev, &before, &after, None)
     };
     print(&review, args.output, &head, color);
@@ -86,7 +93,13 @@ async fn plan_live(args: &ReviewArgs, head: &Snapshot) -> Option<Planned> {
             return None;
         }
     };
-    let settings = config::settings(&args.policy, None, None, ApplyOptions::default());
+    let settings = match config::settings(&args.policy, None, None, ApplyOptions::default()) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("mcs-gitops: {error}");
+            return None;
+        }
+    };
     let pipeline = Pipeline::new(settings, KubeFederation::new(client, DEFAULT_INSTANCE));
     match pipeline
         .plan_revision(

@@ -19,7 +19,14 @@ pub fn run(args: &ValidateArgs, color: ColorWhen) -> Outcome {
             return Outcome::CouldNotRun;
         }
     };
-    let checked = reconcile::check(&snapshot.files, &config::policy(&args.policy));
+    let exposure = match config::exposure_policies(&args.policy) {
+        Ok(exposure) => exposure,
+        Err(error) => {
+            eprintln!("mcs-gitops: {error}");
+            return Outcome::CouldNotRun;
+        }
+    };
+    let checked = reconcile::check(&snapshot.files, &config::policy(&args.policy), &exposure);
     let desired = &checked.desired;
     match args.output {
         ValidateFormat::Text => {

@@ -231,6 +231,7 @@ struct Daemon {
 fn daemon(repo: Repo, mode: Mode, trust: Option<TrustedKeys>) -> Daemon {
     let settings = Settings {
         policy: Policy::default(),
+        exposure: Default::default(),
         scope: Scope::AllNamespaces,
         changes: ChangeOptions {
             instance: "default".to_owned(),

@@ -133,11 +133,15 @@ pub enum Rule {
     ReservedKey,
     /// Pruning an MCS leaves the Service's copies in the member clusters.
     ServiceLeftBehind,
+    /// An object breaks an exposure policy.
+    ExposurePolicy,
+    /// A policy file that cannot be read or compiled.
+    PolicyFile,
 }
 
 impl Rule {
     /// Every rule, in documentation order.
-    pub const ALL: [Rule; 27] = [
+    pub const ALL: [Rule; 29] = [
         Rule::YamlSyntax,
         Rule::Schema,
         Rule::FileUnreadable,
@@ -165,6 +169,8 @@ impl Rule {
         Rule::Annotations,
         Rule::ReservedKey,
         Rule::ServiceLeftBehind,
+        Rule::ExposurePolicy,
+        Rule::PolicyFile,
     ];
 
     /// The stable kebab-case name of the rule.
@@ -197,6 +203,8 @@ impl Rule {
             Rule::Annotations => "annotations",
             Rule::ReservedKey => "reserved-key",
             Rule::ServiceLeftBehind => "service-left-behind",
+            Rule::ExposurePolicy => "exposure-policy",
+            Rule::PolicyFile => "policy-file",
         }
     }
 
@@ -271,6 +279,12 @@ impl Rule {
             }
             Rule::ServiceLeftBehind => {
                 "deleting a MultiClusterService leaves the Service delivered where it was: Karmada keeps its ResourceBinding"
+            }
+            Rule::ExposurePolicy => {
+                "every MultiClusterService must satisfy the exposure policies of the operator (--policy) and of the repository (policies/), evaluated on its resolved exposure"
+            }
+            Rule::PolicyFile => {
+                "policy files must hold ExposurePolicy documents whose expressions compile"
             }
         }
     }

@@ -59,6 +59,9 @@ pub struct ClusterInfo {
     pub kubernetes_version: Option<String>,
     /// Whether the cluster is Ready; `None` offline.
     pub ready: Option<bool>,
+    /// The Cluster object's labels (empty offline).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 impl ClusterInfo {

@@ -32,6 +32,7 @@ pub use inventory::{ClusterInfo, Inventory, InventorySource, KubeVersion};
 pub use model::{ExposureType, MultiClusterService, ObjectKey, Port};
 pub use repo_config::{REPO_CONFIG_FILE, RepoConfig};
 pub use repository::{
-    Desired, FileContent, Policy, RepoFile, check_inventory, check_policy, load, load_against,
+    Desired, FileContent, POLICY_DIR, Policy, RepoFile, check_inventory, check_policy,
+    is_policy_file, load, load_against,
 };
 pub use revision::Revision;

@@ -218,6 +218,7 @@ fn build_inventory(
             ClusterInfo {
                 kubernetes_version: version.map(|v| v.value.clone()),
                 ready: None,
+                labels: Default::default(),
             },
         ));
     }

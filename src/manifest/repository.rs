@@ -129,7 +129,21 @@ pub const MAX_DIAGNOSTICS_PER_FILE: usize = 100;
 /// the settings file.
 pub fn is_candidate(path: &str) -> bool {
     let yaml = path.ends_with(".yaml") || path.ends_with(".yml");
-    yaml && !is_hidden(path) && path != REPO_CONFIG_FILE
+    yaml && !is_hidden(path) && path != REPO_CONFIG_FILE && !is_policy_file(path)
+}
+
+/// The directory of the repository's exposure policies, beside the
+/// configuration: its files are policies, not MultiClusterService objects.
+pub const POLICY_DIR: &str = "policies";
+
+/// Whether a path is a policy file of the repository: YAML under
+/// [`POLICY_DIR`], not hidden.
+pub fn is_policy_file(path: &str) -> bool {
+    let yaml = path.ends_with(".yaml") || path.ends_with(".yml");
+    yaml && !is_hidden(path)
+        && path
+            .strip_prefix(POLICY_DIR)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn is_hidden(path: &str) -> bool {

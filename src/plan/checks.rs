@@ -21,6 +21,7 @@ pub fn live_inventory(live: &LiveState) -> Inventory {
                 ClusterInfo {
                     kubernetes_version: c.kubernetes_version.clone(),
                     ready: Some(c.is_ready()),
+                    labels: c.labels.clone(),
                 },
             )
         }),

@@ -114,6 +114,10 @@ pub struct LiveCluster {
     pub kubernetes_version: Option<String>,
     /// `spec.syncMode` (Push or Pull).
     pub sync_mode: Option<String>,
+    /// `metadata.labels`.
+    pub labels: BTreeMap<String, String>,
+    /// `metadata.creationTimestamp`: when the cluster joined.
+    pub joined: Option<String>,
 }
 
 impl LiveCluster {
@@ -126,6 +130,15 @@ impl LiveCluster {
             ready: find_condition(&conditions, "Ready").cloned(),
             kubernetes_version: str_at(object, "/status/kubernetesVersion"),
             sync_mode: str_at(object, "/spec/syncMode"),
+            labels: map_at(object, "/metadata/labels")
+                .map(|labels| {
+                    labels
+                        .iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            joined: str_at(object, "/metadata/creationTimestamp"),
         })
     }
 

@@ -153,3 +153,38 @@ pub fn rendered(repo: &Repo, desired: &Desired) -> String {
         .collect();
     mcs_gitops::report::diagnostics::render_text(desired, &sources, mcs_gitops::report::Color::Off)
 }
+
+/// An ExposurePolicy document: `rules` are (expression, message) pairs;
+/// `namespaces` empty matches every namespace.
+pub fn exposure_policy(name: &str, namespaces: &[&str], rules: &[(&str, &str)]) -> String {
+    let mut yaml = format!(
+        "apiVersion: mcs-gitops.io/v1alpha1\nkind: ExposurePolicy\nmetadata:\n  name: {name}\nspec:\n"
+    );
+    if !namespaces.is_empty() {
+        yaml.push_str(&format!(
+            "  match:\n    namespaces: [{}]\n",
+            namespaces.join(", ")
+        ));
+    }
+    yaml.push_str("  validations:\n");
+    for (expression, message) in rules {
+        yaml.push_str(&format!(
+            "    - expression: {}\n      message: {}\n",
+            serde_json::to_string(expression).unwrap(),
+            serde_json::to_string(message).unwrap()
+        ));
+    }
+    yaml
+}
+
+/// The operator's policies, read from one file `operator/policies.yaml`.
+pub fn operator_policies(yaml: &str) -> mcs_gitops::policy::PolicySet {
+    let files = [(
+        "operator/policies.yaml".to_owned(),
+        yaml.as_bytes().to_vec(),
+    )];
+    let (set, problems) =
+        mcs_gitops::policy::read(&files, mcs_gitops::policy::PolicySource::Operator);
+    assert!(problems.is_empty(), "operator policies: {problems:?}");
+    set
+}
