@@ -205,6 +205,7 @@ fn status_reports_show_conditions_placement_and_problems() {
         apply: None,
         live: Some(&live.state),
         diagnostics: &plan.diagnostics,
+        exposure_changes: &[],
     };
     let files = build(&input);
     let text = |path: &str| String::from_utf8(files[path].clone()).unwrap();
@@ -230,6 +231,7 @@ fn the_report_of_an_invalid_revision_names_each_problem_and_the_last_applied_rev
         apply: None,
         live: Some(&live.state),
         diagnostics: &desired.diagnostics,
+        exposure_changes: &[],
     };
     let files = build(&input);
     insta::assert_snapshot!(
@@ -285,6 +287,7 @@ fn a_status_report_shows_html_and_markdown_from_git_as_text() {
         apply: None,
         live: Some(&live.state),
         diagnostics: &desired.diagnostics,
+        exposure_changes: &[],
     };
     let summary = String::from_utf8(build(&input)["STATUS.md"].clone()).unwrap();
     assert!(summary.contains("\\| cell"), "{summary}");

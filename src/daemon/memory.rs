@@ -18,8 +18,21 @@ use std::sync::Arc;
 use git2::Oid;
 
 use super::pacing::{Outcome, Run};
+use crate::manifest::Rule;
 use crate::manifest::{Desired, Inventory, ObjectKey, ParseCache, Revision};
-use crate::plan::{ApplyReport, Blocker, LiveChanges, ObjectOutcome, Plan, Retry};
+use crate::plan::widening::{self, Direction, Exposures};
+use crate::plan::{ApplyReport, Blocker, LiveChanges, LiveState, ObjectOutcome, Plan, Retry};
+use crate::report::status_input::RecordedChange;
+
+/// Most exposure changes remembered for the status report.
+pub(super) const MAX_EXPOSURE_CHANGES: usize = 50;
+
+/// The exposures resolved last, and what they were resolved from.
+struct Resolved {
+    desired: Arc<Desired>,
+    clusters: Vec<String>,
+    exposures: Exposures,
+}
 
 /// The last revision applied without errors.
 #[derive(Clone)]
@@ -96,9 +109,62 @@ pub(super) struct Memory {
     published: Option<[u8; 32]>,
     /// The last applied revision as recorded before a restart, to read back.
     restore: Option<Revision>,
+    resolved: Option<Resolved>,
+    exposure_changes: Vec<RecordedChange>,
 }
 
 impl Memory {
+    /// Resolves `desired` against the clusters of `live` and returns what
+    /// the federation changed by itself since the last time (`now` is
+    /// when it is seen); objects a commit changed are not compared.
+    pub(super) fn track_exposures(
+        &mut self,
+        desired: &Arc<Desired>,
+        live: &LiveState,
+        now: &str,
+    ) -> Vec<RecordedChange> {
+        let clusters: Vec<String> = live.clusters.keys().cloned().collect();
+        let unchanged = self
+            .resolved
+            .as_ref()
+            .is_some_and(|r| Arc::ptr_eq(&r.desired, desired) && r.clusters == clusters);
+        if unchanged {
+            return Vec::new();
+        }
+        let exposures = widening::resolve_all(&desired.objects, &live.clusters);
+        let found = match &self.resolved {
+            Some(before) if before.clusters != clusters => {
+                widening::changes(&before.exposures, &exposures, &live.clusters)
+            }
+            _ => Vec::new(),
+        };
+        self.resolved = Some(Resolved {
+            desired: desired.clone(),
+            clusters,
+            exposures,
+        });
+        let recorded: Vec<RecordedChange> = found
+            .into_iter()
+            .map(|change| RecordedChange {
+                at: now.to_owned(),
+                breaks: breaks(desired, &change.key, change.direction),
+                change,
+            })
+            .collect();
+        self.exposure_changes.extend(recorded.iter().cloned());
+        let excess = self
+            .exposure_changes
+            .len()
+            .saturating_sub(MAX_EXPOSURE_CHANGES);
+        self.exposure_changes.drain(..excess);
+        recorded
+    }
+
+    /// The exposure changes remembered, oldest first.
+    pub(super) fn exposure_changes(&self) -> &[RecordedChange] {
+        &self.exposure_changes
+    }
+
     /// What a `run` of `head` has to do, the watched state being at `generation`.
     pub(super) fn decide(&self, head: Oid, run: Run, generation: Option<u64>) -> Decision {
         if run == Run::Poll && self.processed == Some(head) {
@@ -341,4 +407,17 @@ pub(super) struct Finished<'a> {
     pub(super) plan: Plan,
     pub(super) nothing_pending: bool,
     pub(super) reported: bool,
+}
+
+/// The exposure-policy errors of an object that gained clusters.
+fn breaks(desired: &Desired, key: &ObjectKey, direction: Direction) -> Vec<String> {
+    if direction != Direction::Widened {
+        return Vec::new();
+    }
+    desired
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == Rule::ExposurePolicy && d.object.as_ref() == Some(key))
+        .map(|d| d.message.clone())
+        .collect()
 }

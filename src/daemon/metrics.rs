@@ -24,6 +24,13 @@ pub struct RevisionLabel {
     pub revision: String,
 }
 
+/// Label of an exposure change: `widened` or `narrowed`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DirectionLabel {
+    /// `widened` (a cluster joined) or `narrowed` (one left).
+    pub direction: String,
+}
+
 /// Every metric the daemon exports.
 pub struct Metrics {
     registry: Registry,
@@ -37,6 +44,7 @@ pub struct Metrics {
     leader: Gauge,
     source_up: Gauge,
     stalled: Gauge,
+    exposure_changes: Family<DirectionLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -103,7 +111,14 @@ impl Metrics {
             "1 while the current revision is stalled by a failure that retrying does not cure",
             stalled.clone(),
         );
+        let exposure_changes = Family::<DirectionLabel, Counter>::default();
+        registry.register(
+            "exposure_changes",
+            "Cluster-object pairs whose exposure the federation changed without a commit (a cluster joined or left while a list was empty)",
+            exposure_changes.clone(),
+        );
         Metrics {
+            exposure_changes,
             stalled,
             registry,
             reconciles,
@@ -151,6 +166,15 @@ impl Metrics {
     pub fn objects(&self, managed: usize, drifted: usize) {
         self.managed.set(i64::try_from(managed).unwrap_or(i64::MAX));
         self.drifted.set(i64::try_from(drifted).unwrap_or(i64::MAX));
+    }
+
+    /// Counts an exposure change the federation made by itself.
+    pub fn exposure_changed(&self, direction: &str) {
+        self.exposure_changes
+            .get_or_create(&DirectionLabel {
+                direction: direction.to_owned(),
+            })
+            .inc();
     }
 
     /// Records leadership.

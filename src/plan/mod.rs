@@ -27,6 +27,7 @@ pub mod placement;
 pub mod refusals;
 pub mod retry;
 pub mod reuse;
+pub mod widening;
 
 use serde::Serialize;
 

@@ -17,6 +17,7 @@ pub mod review_markdown;
 pub mod review_text;
 pub mod review_words;
 pub mod status;
+pub mod status_exposure;
 pub mod status_input;
 pub mod status_summary;
 pub mod style;

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::manifest::{Diagnostic, Revision};
+use crate::plan::widening::ExposureChange;
 use crate::plan::{ApplyReport, LiveState, Plan};
 
 /// How a reconcile of a revision ended.
@@ -65,4 +66,18 @@ pub struct ReportInput<'a> {
     pub live: Option<&'a LiveState>,
     /// Problems of the attempted revision.
     pub diagnostics: &'a [Diagnostic],
+    /// Exposures the federation changed by itself, newest last.
+    pub exposure_changes: &'a [RecordedChange],
+}
+
+/// An exposure change the federation made, when it was seen, and the
+/// exposure policies it breaks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordedChange {
+    /// When the daemon saw it (RFC 3339).
+    pub at: String,
+    /// What changed.
+    pub change: ExposureChange,
+    /// The messages of the exposure-policy errors the object has since.
+    pub breaks: Vec<String>,
 }

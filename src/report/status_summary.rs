@@ -54,6 +54,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
         );
     }
     out.push('\n');
+    super::status_exposure::render(input.exposure_changes, &mut out);
     render_problems(input, &mut out);
     if let Some(plan) = input.plan {
         render_not_applied(input, plan, &mut out);

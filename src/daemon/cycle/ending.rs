@@ -30,6 +30,7 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
         };
         let previous = self.replan_last_good(&live);
         let last_applied = self.memory.last_good().map(|g| g.revision.clone());
+        let exposure_changes = self.memory.exposure_changes().to_vec();
         let input = ReportInput {
             branch: &self.tracked.branch,
             revision: &revision,
@@ -42,6 +43,7 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
             apply: None,
             live: Some(&live),
             diagnostics: &[],
+            exposure_changes: &exposure_changes,
         };
         publish(&self.observers, &self.reporter, &mut self.memory, &input).await;
         Outcome::Done
@@ -75,6 +77,7 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
         self.memory.mark_processed(head);
         let revision = Revision::new(head.to_string());
         let last_applied = self.memory.last_good().map(|g| g.revision.clone());
+        let exposure_changes = self.memory.exposure_changes().to_vec();
         let input = ReportInput {
             branch: &self.tracked.branch,
             revision: &revision,
@@ -87,6 +90,7 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
             apply: None,
             live: None,
             diagnostics: &[],
+            exposure_changes: &exposure_changes,
         };
         publish(&self.observers, &self.reporter, &mut self.memory, &input).await;
         Outcome::Stalled(reason)
@@ -104,6 +108,7 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
         self.observers.metrics.reconciled("invalid");
         let previous = self.replan_last_good(live);
         let last_applied = self.memory.last_good().map(|g| g.revision.clone());
+        let exposure_changes = self.memory.exposure_changes().to_vec();
         let input = ReportInput {
             branch: &self.tracked.branch,
             revision,
@@ -116,6 +121,7 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
             apply: None,
             live: Some(live),
             diagnostics: &plan.diagnostics,
+            exposure_changes: &exposure_changes,
         };
         publish(&self.observers, &self.reporter, &mut self.memory, &input).await;
         Outcome::Done
@@ -171,6 +177,7 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
             _ => None,
         };
         let last_applied = self.memory.last_good().map(|g| g.revision.clone());
+        let exposure_changes = self.memory.exposure_changes().to_vec();
         let input = ReportInput {
             branch: &self.tracked.branch,
             revision,
@@ -183,6 +190,7 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
             apply: applied.as_ref().and_then(|a| a.report.as_ref()),
             live: Some(live),
             diagnostics: &plan.diagnostics,
+            exposure_changes: &exposure_changes,
         };
         publish(&self.observers, &self.reporter, &mut self.memory, &input).await;
         outcome

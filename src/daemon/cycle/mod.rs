@@ -28,6 +28,7 @@ mod verify;
 use crate::federation::{ApiError, Federation, Watched};
 use crate::manifest::{Desired, Revision};
 use crate::plan::checks::live_inventory;
+use crate::plan::widening::Direction;
 use crate::plan::{LiveState, Plan, Previous};
 use crate::reconcile::{Pipeline, PlanVerdict};
 use crate::source::SourceError;
@@ -188,6 +189,7 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
             Ok(loaded) => loaded,
             Err(error) => return self.load_failed(head, &error).await,
         };
+        self.exposures(&desired, &live);
         let revision = Revision::new(head.to_string());
         let plan = self.plan(head, &desired, &revision, &live);
         let nothing_pending = PlanVerdict::of(&plan) == PlanVerdict::Invalid
@@ -223,6 +225,29 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
             },
         );
         outcome
+    }
+
+    /// Notices exposures the federation changed by itself (a cluster joined
+    /// or left while a list was empty): logged, counted, and kept for the
+    /// status report.
+    fn exposures(&mut self, desired: &Arc<Desired>, live: &LiveState) {
+        let now = jiff::Timestamp::now()
+            .round(jiff::Unit::Second)
+            .map_or_else(|_| jiff::Timestamp::now().to_string(), |t| t.to_string());
+        for recorded in self.memory.track_exposures(desired, live, &now) {
+            let change = &recorded.change;
+            let direction = match change.direction {
+                Direction::Widened => "widened",
+                Direction::Narrowed => "narrowed",
+            };
+            self.observers.metrics.exposure_changed(direction);
+            if recorded.breaks.is_empty() {
+                tracing::warn!(object = %change.key, cluster = %change.cluster, "{change}");
+            } else {
+                let breaks = recorded.breaks.join("; ");
+                tracing::error!(object = %change.key, cluster = %change.cluster, %breaks, "{change}: it breaks an exposure policy, and revisions that keep it are refused");
+            }
+        }
     }
 
     /// Reads and validates `head`, unless it was read against the same

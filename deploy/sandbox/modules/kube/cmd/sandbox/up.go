@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -87,7 +88,7 @@ func up(opts upOptions, out io.Writer) error {
 			return err
 		}
 	}
-	if err == nil && allAlive(st) {
+	if err == nil && allAlive(st) && !addsMembers(st, opts, clusters) {
 		fmt.Fprintf(out, "sandbox under %s is already up\n", opts.dir)
 		printSummary(out, st, nil)
 		return nil
@@ -390,6 +391,21 @@ func (s *sandbox) provision(ctx context.Context, st *State, c *clients, opts upO
 		}
 	}
 	return report, nil
+}
+
+// addsMembers tells whether "up --karmada --clusters" on a running
+// federation names a cluster it does not have yet: that member is started
+// and joined, the others are left as they are.
+func addsMembers(st *State, opts upOptions, clusters []string) bool {
+	if !st.Karmada || len(opts.clusters) == 0 {
+		return false
+	}
+	for _, name := range clusters {
+		if !slices.Contains(st.Clusters, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func allAlive(st *State) bool {
