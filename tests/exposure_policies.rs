@@ -289,3 +289,42 @@ fn validate_applies_the_operator_policies_and_stops_on_a_broken_one() {
         "{err}"
     );
 }
+
+#[test]
+fn a_review_names_the_policy_a_change_breaks_even_if_it_drops_the_cluster_from_the_list() {
+    let policies = tempfile::tempdir().unwrap();
+    std::fs::write(
+        policies.path().join("private.yaml"),
+        exposure_policy(
+            "payments-stay-private",
+            &["payments"],
+            &[(NO_CLUSTERD, "never clusterd")],
+        ),
+    )
+    .unwrap();
+    let repo = support::repo::DiskRepo::new()
+        .file(
+            "mcs-gitops.yaml",
+            "clusters:\n  - name: clustera\n  - name: clusterd\n",
+        )
+        .mcs("payments/ledger.yaml", &ledger(&["clustera"]));
+    let base = repo.commit("base");
+    let repo = repo
+        .file("mcs-gitops.yaml", "clusters:\n  - name: clustera\n")
+        .mcs("payments/ledger.yaml", &ledger(&[]));
+    let head = repo.commit("ledger for every cluster, and clusterd out of the list");
+    let output = assert_cmd::cargo::cargo_bin_cmd!("mcs-gitops")
+        .args([
+            "review", "-o", "markdown", "--base", &base, "--head", &head, "--policy",
+        ])
+        .arg(policies.path())
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    let markdown = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{markdown}");
+    assert!(
+        markdown.contains("| ❌ | `exposure-policy` | `payments/ledger.yaml:1:1` | payments/ledger breaks operator policy \"payments-stay-private\": never clusterd"),
+        "{markdown}"
+    );
+}
