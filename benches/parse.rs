@@ -43,3 +43,50 @@ fn load_one_file(bencher: Bencher) {
     let policy = Policy::default();
     bencher.bench(|| load(black_box(&files), &policy));
 }
+
+/// Exposure policies on a whole repository: two operator policies of two
+/// rules each, evaluated on every object's resolved exposure (what the
+/// daemon adds to a cycle when policies are configured).
+#[divan::bench(args = [100, 1_000, 10_000], sample_count = 10)]
+fn evaluate_policies(bencher: Bencher, n: usize) {
+    let files = files(n);
+    let desired = load(&files, &Policy::default());
+    let policy = |name: &str, rules: &[&str]| {
+        let mut yaml = format!(
+            "apiVersion: mcs-gitops.io/v1alpha1\nkind: ExposurePolicy\nmetadata: {{name: {name}}}\nspec:\n  validations:\n"
+        );
+        for rule in rules {
+            yaml.push_str(&format!("    - expression: {rule:?}\n"));
+        }
+        (format!("{name}.yaml"), yaml.into_bytes())
+    };
+    let (set, problems) = mcs_gitops::policy::read(
+        &[
+            policy(
+                "private",
+                &[
+                    "!('clusterz' in exposure.consumers)",
+                    "exposure.delivery.size() < 100",
+                ],
+            ),
+            policy(
+                "named",
+                &[
+                    "exposure.types.all(t, t == 'CrossCluster')",
+                    "object.metadata.name.size() <= 63",
+                ],
+            ),
+        ],
+        mcs_gitops::policy::PolicySource::Operator,
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+    bencher.bench(|| {
+        let refusals = mcs_gitops::policy::evaluate(
+            &set,
+            black_box(&desired.objects),
+            desired.inventory.as_ref(),
+        );
+        assert!(refusals.is_empty(), "{:?}", refusals.first());
+        refusals
+    });
+}

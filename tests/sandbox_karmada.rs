@@ -5,7 +5,8 @@
 //! in place with its endpoint count and Karmada's conditions; dropping a
 //! consumer withdraws its slices; a provider that goes down shows its flows
 //! as stale (Karmada keeps serving a NotReady provider's endpoints),
-//! with Karmada's reason.
+//! with Karmada's reason; pruning the MCS is reported with the clusters
+//! where Karmada keeps the Service.
 
 mod support;
 
@@ -152,6 +153,22 @@ fn karmada_dispatches_slices_and_the_status_branch_follows_every_flow() {
             report.contains("state: stale")
                 && report.contains("provider clusterb is not Ready since")
                 && report.contains("Karmada keeps serving its endpoints")
+        },
+    );
+
+    work.remove("default/foo.yaml");
+    work.commit_and_push("foo: no longer exposed");
+    daemon.wait_for(
+        "the prune reported with the Service copies Karmada keeps",
+        Duration::from_secs(90),
+        || {
+            // Fetches the status branch.
+            let _ = work.status_file(STATUS, "STATUS.md");
+            let history = work.git(&["log", "-p", "refs/remotes/origin/status", "--", "STATUS.md"]);
+            history.contains("`service-left-behind`")
+                && history.contains(
+                    "pruning default/foo stops its endpoint sync, but Karmada keeps the Service in",
+                )
         },
     );
 }
