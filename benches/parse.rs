@@ -90,3 +90,30 @@ fn evaluate_policies(bencher: Bencher, n: usize) {
         refusals
     });
 }
+
+/// The daemon's case: the verdicts of the last revision kept, one object of
+/// 10,000 changed.
+#[divan::bench(sample_count = 10)]
+fn evaluate_policies_one_changed_of_10_000(bencher: Bencher) {
+    let files = files(10_000);
+    let desired = load(&files, &Policy::default());
+    let policy = "apiVersion: mcs-gitops.io/v1alpha1\nkind: ExposurePolicy\nmetadata: {name: p}\nspec:\n  validations:\n    - expression: \"!('clusterz' in exposure.consumers)\"\n    - expression: \"object.metadata.name.size() <= 63\"\n";
+    let (set, _) = mcs_gitops::policy::read(
+        &[("p.yaml".to_owned(), policy.as_bytes().to_vec())],
+        mcs_gitops::policy::PolicySource::Operator,
+    );
+    let mut changed = desired.objects.clone();
+    let mut first = (*changed[0]).clone();
+    first.labels.insert("changed".into(), "yes".into());
+    changed[0] = std::sync::Arc::new(first);
+    let mut verdicts = mcs_gitops::policy::Verdicts::default();
+    verdicts.evaluate(&set, &desired.objects, desired.inventory.as_ref());
+    let mut flip = false;
+    bencher.bench_local(|| {
+        flip = !flip;
+        let objects = if flip { &changed } else { &desired.objects };
+        let refusals = verdicts.evaluate(&set, black_box(objects), desired.inventory.as_ref());
+        assert_eq!(verdicts.last_evaluated, 1);
+        refusals
+    });
+}

@@ -225,6 +225,16 @@ impl ApplyVerdict {
     }
 }
 
+/// What a long-running caller keeps between loads, so that a revision
+/// changing one file of many parses and judges one file.
+#[derive(Debug, Default)]
+pub struct LoadCache {
+    /// Parsed files by content.
+    pub parse: ParseCache,
+    /// Policy verdicts by object.
+    pub verdicts: policy::Verdicts,
+}
+
 /// The pipeline's context: settings and the federation.
 pub struct Pipeline<F> {
     settings: Settings,
@@ -246,26 +256,32 @@ impl<F: Federation> Pipeline<F> {
     }
 
     /// Stage 2: the revision's files, validated against the live cluster
-    /// list, through `cache` when given (only changed files are parsed),
-    /// and checked against the exposure policies.
+    /// list and checked against the exposure policies, through `cache` when
+    /// given (only changed files are parsed, only changed objects judged).
     pub fn load(
         &self,
         files: &[RepoFile],
         live: &LiveState,
-        cache: Option<&mut ParseCache>,
+        cache: Option<&mut LoadCache>,
     ) -> Desired {
         let inventory = live_inventory(live);
-        let mut desired = match cache {
-            Some(cache) => cache.load(files, &self.settings.policy, Some(&inventory)),
-            None => manifest::load_against(files, &self.settings.policy, Some(&inventory)),
-        };
-        policy::enforce(
-            &mut desired,
-            &self.settings.exposure,
-            files,
-            Some(&inventory),
-        );
-        desired
+        let exposure = &self.settings.exposure;
+        match cache {
+            Some(cache) => {
+                let mut desired = cache
+                    .parse
+                    .load(files, &self.settings.policy, Some(&inventory));
+                let verdicts = &mut cache.verdicts;
+                policy::enforce_with(&mut desired, exposure, files, Some(&inventory), verdicts);
+                desired
+            }
+            None => {
+                let mut desired =
+                    manifest::load_against(files, &self.settings.policy, Some(&inventory));
+                policy::enforce(&mut desired, exposure, files, Some(&inventory));
+                desired
+            }
+        }
     }
 
     /// Stage 3: the plan, locally (no request), taking over from

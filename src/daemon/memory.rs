@@ -19,9 +19,10 @@ use git2::Oid;
 
 use super::pacing::{Outcome, Run};
 use crate::manifest::Rule;
-use crate::manifest::{Desired, Inventory, ObjectKey, ParseCache, Revision};
+use crate::manifest::{Desired, Inventory, ObjectKey, Revision};
 use crate::plan::widening::{self, Direction, Exposures};
 use crate::plan::{ApplyReport, Blocker, LiveChanges, LiveState, ObjectOutcome, Plan, Retry};
+use crate::reconcile::LoadCache;
 use crate::report::status_input::RecordedChange;
 
 /// Most exposure changes remembered for the status report.
@@ -101,7 +102,7 @@ pub(super) struct Memory {
     last_good: Option<LastGood>,
     last_verified: Option<Oid>,
     loaded: Option<Loaded>,
-    parse_cache: ParseCache,
+    load_cache: LoadCache,
     previous: Option<PreviousPlan>,
     settled: Option<Settled>,
     stall: Option<Stall>,
@@ -251,9 +252,9 @@ impl Memory {
             .map(|l| (l.desired.clone(), l.summary.clone()))
     }
 
-    /// The parse cache, to read a revision through.
-    pub(super) fn parse_cache(&mut self) -> &mut ParseCache {
-        &mut self.parse_cache
+    /// The parse cache and policy verdicts, to read a revision through.
+    pub(super) fn load_cache(&mut self) -> &mut LoadCache {
+        &mut self.load_cache
     }
 
     /// Keeps a revision as read.

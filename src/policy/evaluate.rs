@@ -3,9 +3,10 @@
 //! yields anything but a bool, refuses the object too (as a
 //! ValidatingAdmissionPolicy with `failurePolicy: Fail` does).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use cel::{Context, Program, Value};
+use cel::{Context, Env, Program, Value};
 
 use super::exposure::{Exposure, clusters};
 use super::model::{ExposurePolicy, PolicySet, PolicySource, Validation};
@@ -24,20 +25,31 @@ pub fn evaluate(
     }
     program::on_large_stack(|| {
         let compiled = Compiled::new(set);
-        let clusters = cel::to_value(clusters(inventory)).expect("cluster labels convert");
+        // One root context: the standard library and `clusters`, built once;
+        // each object gets a scope of its own on top.
+        let mut root = Context::with_env(Arc::new(Env::stdlib()));
+        root.add_variable_from_value(
+            "clusters",
+            cel::to_value(clusters(inventory)).expect("cluster labels convert"),
+        );
+        let known: Option<BTreeSet<String>> =
+            inventory.map(|i| i.names().map(str::to_owned).collect());
         objects
             .iter()
-            .flat_map(|mcs| compiled.refusals(mcs, inventory, &clusters))
+            .flat_map(|mcs| compiled.refusals(mcs, known.as_ref(), &root))
             .collect()
     })
 }
 
-/// The policies with their programs, compiled once per evaluation.
 /// A validation with its program, or why it does not compile.
 type CompiledRule<'a> = (&'a Validation, Result<Program, String>);
 
+/// The policies with their programs, compiled once per evaluation, and
+/// whether any program reads `object` (converting it costs more than the
+/// rest of an evaluation).
 struct Compiled<'a> {
     policies: Vec<(&'a ExposurePolicy, Vec<CompiledRule<'a>>)>,
+    reads_object: bool,
 }
 
 impl<'a> Compiled<'a> {
@@ -53,15 +65,22 @@ impl<'a> Compiled<'a> {
                     .collect();
                 (policy, programs)
             })
-            .collect();
-        Compiled { policies }
+            .collect::<Vec<(&ExposurePolicy, Vec<CompiledRule<'_>>)>>();
+        let reads_object = policies.iter().flat_map(|(_, rules)| rules).any(|(_, p)| {
+            p.as_ref()
+                .is_ok_and(|p| p.references().has_variable("object"))
+        });
+        Compiled {
+            policies,
+            reads_object,
+        }
     }
 
     fn refusals(
         &self,
         mcs: &MultiClusterService,
-        inventory: Option<&Inventory>,
-        clusters: &Value,
+        known: Option<&BTreeSet<String>>,
+        root: &Context<'_, '_>,
     ) -> Vec<Diagnostic> {
         let matching: Vec<_> = self
             .policies
@@ -71,17 +90,18 @@ impl<'a> Compiled<'a> {
         if matching.is_empty() {
             return Vec::new();
         }
-        let mut context = Context::default();
-        let exposure = Exposure::of(mcs, inventory);
+        let mut context = root.new_inner_scope();
+        let exposure = Exposure::resolved(mcs, known);
         context.add_variable_from_value(
             "exposure",
             cel::to_value(&exposure).expect("an exposure converts"),
         );
-        context.add_variable_from_value(
-            "object",
-            cel::to_value(mcs.to_manifest()).expect("a manifest converts"),
-        );
-        context.add_variable_from_value("clusters", clusters.clone());
+        if self.reads_object {
+            context.add_variable_from_value(
+                "object",
+                cel::to_value(mcs.to_manifest()).expect("a manifest converts"),
+            );
+        }
         let mut refusals = Vec::new();
         for (policy, programs) in matching {
             for (validation, program) in programs {

@@ -48,7 +48,13 @@ impl Exposure {
     pub fn of(mcs: &MultiClusterService, inventory: Option<&Inventory>) -> Self {
         let known: Option<BTreeSet<String>> =
             inventory.map(|i| i.names().map(str::to_owned).collect());
-        let placement = resolve(mcs, known.as_ref());
+        Exposure::resolved(mcs, known.as_ref())
+    }
+
+    /// The exposure of `mcs` against the clusters `known` (by name), if
+    /// the inventory is known.
+    pub fn resolved(mcs: &MultiClusterService, known: Option<&BTreeSet<String>>) -> Self {
+        let placement = resolve(mcs, known);
         let named = |set: &ClusterSet| match set {
             ClusterSet::Named { clusters } => clusters.clone(),
             ClusterSet::All { .. } => BTreeSet::new(),
@@ -64,7 +70,7 @@ impl Exposure {
             providers_named: named(&placement.providers),
             consumers_named: named(&placement.consumers),
             delivery: placement.delivery,
-            inventory_known: inventory.is_some(),
+            inventory_known: known.is_some(),
         }
     }
 }

@@ -9,6 +9,7 @@
 //! matches an object must hold for it: a repository policy can only add
 //! restrictions, never lift one of the operator's, even under the same name.
 
+pub mod cache;
 pub mod document;
 pub mod evaluate;
 pub mod exposure;
@@ -17,6 +18,7 @@ pub mod program;
 
 use crate::manifest::{Desired, Diagnostic, FileContent, Inventory, Location, RepoFile, Rule};
 
+pub use cache::Verdicts;
 pub use evaluate::evaluate;
 pub use model::{API_VERSION, ExposurePolicy, KIND, PolicySet, PolicySource, Selector, Validation};
 
@@ -43,6 +45,24 @@ pub fn enforce(
     files: &[RepoFile],
     inventory: Option<&Inventory>,
 ) {
+    enforce_with(
+        desired,
+        operator,
+        files,
+        inventory,
+        &mut Verdicts::default(),
+    );
+}
+
+/// Like [`enforce`], evaluating only the objects `verdicts` has not seen
+/// against the same policies and inventory.
+pub fn enforce_with(
+    desired: &mut Desired,
+    operator: &PolicySet,
+    files: &[RepoFile],
+    inventory: Option<&Inventory>,
+    verdicts: &mut Verdicts,
+) {
     let mut unreadable = Vec::new();
     let repository: Vec<(String, Vec<u8>)> = files
         .iter()
@@ -65,7 +85,7 @@ pub fn enforce(
     if all.is_empty() && diagnostics.is_empty() {
         return;
     }
-    diagnostics.extend(evaluate(&all, &desired.objects, inventory));
+    diagnostics.extend(verdicts.evaluate(&all, &desired.objects, inventory));
     desired.diagnostics.extend(diagnostics);
     crate::manifest::diagnostic::sort(&mut desired.diagnostics);
 }

@@ -262,13 +262,14 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
         if let Some(loaded) = self.memory.loaded(head, &inventory) {
             return Ok(loaded);
         }
-        let known = self.memory.parse_cache().known();
+        let known = self.memory.load_cache().parse.known();
         let read = self.tracked.read(head, known).await?;
-        let cache = self.memory.parse_cache();
+        let cache = self.memory.load_cache();
         let desired = Arc::new(self.pipeline.load(&read.files, live, Some(&mut *cache)));
         tracing::debug!(
             files = read.files.len(),
-            parsed = cache.last_parsed,
+            parsed = cache.parse.last_parsed,
+            judged = cache.verdicts.last_evaluated,
             "revision read"
         );
         self.memory
