@@ -90,7 +90,7 @@ fn a_terminal_refusal_stalls_once_and_readiness_metrics_and_status_say_why() {
     let summary = work.status_file(STATUS, "STATUS.md").unwrap();
     assert!(summary.contains("| Stalled |"), "{summary}");
     assert!(
-        summary.contains("(at frozen.yaml:6:11)"),
+        summary.contains(r"\(at frozen.yaml:6:11\)"),
         "the refusal points at the field in Git: {summary}"
     );
     assert!(
