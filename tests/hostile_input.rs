@@ -1183,6 +1183,30 @@ fn a_symlink_out_of_the_repository_is_refused_in_a_git_tree() {
 }
 
 #[test]
+fn a_symlink_into_a_hidden_directory_is_refused_and_its_target_never_echoed() {
+    let secret = "apiVersion: networking.karmada.io/v1alpha1\nkind: Secret-ish\ntoken: hunter2\n";
+    let repo = Repo::new()
+        .mcs("shop/foo.yaml", &foo())
+        .file(".private/y.yaml", secret)
+        .symlink("../.private/y.yaml", "shop/x.yaml")
+        .symlink("../.git/config", "shop/config.yaml")
+        .committed();
+    for run in [repo.validate(), repo.validate_head()] {
+        let run = run
+            .invalid()
+            .reports("symlink-escape", "shop/x.yaml")
+            .reports("symlink-escape", "shop/config.yaml")
+            .says("enters a hidden directory");
+        assert!(!run.stdout.contains("hunter2"), "{}", run.stdout);
+        assert!(
+            !run.stdout.contains("repositoryformatversion"),
+            "{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
 fn a_symlinked_directory_out_of_the_repository_is_refused_by_name() {
     let outside = Repo::new().mcs("foo.yaml", &foo());
     let run = Repo::new()

@@ -309,7 +309,7 @@ fn refused(file: &RepoFile) -> Option<Diagnostic> {
             Rule::SymlinkEscape,
             location,
             format!(
-                "symlink to `{}` does not lead to a file inside the repository; it was not read",
+                "symlink to `{}` does not lead to a file of the repository (it leaves the repository, or enters a hidden directory such as .git/); it was not read",
                 printable(target)
             ),
         )

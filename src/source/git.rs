@@ -229,6 +229,11 @@ fn read_symlink(
     let Some(resolved) = resolve_link(link_dir, &target) else {
         return Ok(escape());
     };
+    if resolved.split('/').any(hidden) {
+        // A link into `.git/` or another skipped directory would read what
+        // the repository deliberately keeps out of the configuration.
+        return Ok(escape());
+    }
     match tree.get_path(Path::new(&resolved)) {
         Ok(found) if found.kind() == Some(ObjectType::Blob) && found.filemode() != SYMLINK_MODE => {
             read_blob(repo, found.id())

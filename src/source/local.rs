@@ -94,7 +94,15 @@ impl Walker {
             .map(|t| t.to_string_lossy().into_owned())
             .unwrap_or_default();
         let resolved = fs::canonicalize(path).ok();
-        let inside = resolved.as_ref().is_some_and(|r| r.starts_with(&self.root));
+        // Inside the repository and not under a skipped (hidden) directory
+        // such as `.git/`, which the configuration deliberately leaves out.
+        let inside = resolved.as_ref().is_some_and(|r| {
+            r.strip_prefix(&self.root).is_ok_and(|relative| {
+                !relative
+                    .components()
+                    .any(|c| hidden(&c.as_os_str().to_string_lossy()))
+            })
+        });
         let is_dir = resolved.as_ref().is_some_and(|r| r.is_dir());
         if !inside {
             if wanted(name) || is_dir {
