@@ -375,6 +375,80 @@ fn a_64_mib_blob_in_a_git_tree_is_refused_without_being_read() {
         .reports("file-unreadable", "big.yaml");
 }
 
+/// Commits, as HEAD of a new repository at `repo`, a root tree built by
+/// `build` from one blob of `blob_bytes` bytes.
+fn commit_tree(
+    repo: &Repo,
+    blob_bytes: usize,
+    build: impl Fn(&git2::Repository, git2::Oid) -> git2::Oid,
+) {
+    let git = git2::Repository::init(repo.path()).unwrap();
+    let blob = git.blob(&vec![b'#'; blob_bytes]).unwrap();
+    let tree = git.find_tree(build(&git, blob)).unwrap();
+    let author = git2::Signature::now("t", "t@example.com").unwrap();
+    git.commit(Some("HEAD"), &author, &author, "bomb", &tree, &[])
+        .unwrap();
+}
+
+/// A tree of `names` entries, each `entry` of `mode`.
+fn tree_of(git: &git2::Repository, names: &[String], entry: git2::Oid, mode: i32) -> git2::Oid {
+    let mut builder = git.treebuilder(None).unwrap();
+    for name in names {
+        builder.insert(name, entry, mode).unwrap();
+    }
+    builder.write().unwrap()
+}
+
+#[test]
+fn one_blob_under_thousands_of_names_is_refused_at_the_byte_budget() {
+    let repo = Repo::new();
+    commit_tree(&repo, 4 * 1024 * 1024, |git, blob| {
+        let names: Vec<String> = (0..4096).map(|i| format!("f{i:04}.yaml")).collect();
+        tree_of(git, &names, blob, 0o100644)
+    });
+    let run = repo.validate_within(LARGE, &["--rev", "HEAD"]).invalid();
+    assert!(
+        run.stderr
+            .contains("is refused: its files hold more than 128 MiB"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_tree_of_millions_of_paths_from_a_few_objects_is_refused_at_the_entry_budget() {
+    let repo = Repo::new();
+    commit_tree(&repo, 16, |git, blob| {
+        let names: Vec<String> = (0..16).map(|i| format!("e{i:02}")).collect();
+        let files: Vec<String> = names.iter().map(|n| format!("{n}.yaml")).collect();
+        let mut tree = tree_of(git, &files, blob, 0o100644);
+        for _ in 0..6 {
+            tree = tree_of(git, &names, tree, 0o040000);
+        }
+        tree
+    });
+    let run = repo.validate_within(LARGE, &["--rev", "HEAD"]).invalid();
+    assert!(
+        run.stderr.contains("its tree has more than 200000 entries"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_tree_nested_deeper_than_any_configuration_is_refused() {
+    let repo = Repo::new();
+    commit_tree(&repo, 16, |git, blob| {
+        let mut tree = tree_of(git, &["a.yaml".to_owned()], blob, 0o100644);
+        for _ in 0..40 {
+            tree = tree_of(git, &["d".to_owned()], tree, 0o040000);
+        }
+        tree
+    });
+    let run = repo.validate_within(SMALL, &["--rev", "HEAD"]).invalid();
+    assert!(run.stderr.contains("directories deep"), "{}", run.stderr);
+}
+
 #[test]
 fn fifty_thousand_tiny_files_are_read_and_the_bad_one_named() {
     let repo = Repo::new();

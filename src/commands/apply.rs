@@ -13,10 +13,7 @@ use crate::report::{apply, plan_json};
 pub async fn run(args: &ApplyArgs, color: ColorWhen) -> Outcome {
     let snapshot = match read_source(&args.source) {
         Ok(snapshot) => snapshot,
-        Err(error) => {
-            eprintln!("mcs-gitops: {error}");
-            return Outcome::CouldNotRun;
-        }
+        Err(error) => return super::source_failed(&error),
     };
     let Some(federation) = connect(&args.federation).await else {
         return Outcome::CouldNotRun;

@@ -74,6 +74,16 @@ pub fn read_source(args: &SourceArgs) -> Result<Snapshot, SourceError> {
     }
 }
 
+/// Reports a revision that could not be read: one refused for its size is
+/// invalid input (exit 1), anything else means the command could not run.
+pub fn source_failed(error: &SourceError) -> Outcome {
+    eprintln!("mcs-gitops: {error}");
+    match error {
+        SourceError::OverBudget { .. } => Outcome::Invalid,
+        _ => Outcome::CouldNotRun,
+    }
+}
+
 /// Connects to the federation named by the flags; errors are printed.
 pub async fn connect(args: &FederationArgs) -> Option<KubeFederation> {
     match federation::connect(&config::connect_options(args)).await {

@@ -12,10 +12,7 @@ use crate::report::{plan_json, plan_markdown, plan_text};
 pub async fn run(args: &PlanArgs, color: ColorWhen) -> Outcome {
     let snapshot = match read_source(&args.source) {
         Ok(snapshot) => snapshot,
-        Err(error) => {
-            eprintln!("mcs-gitops: {error}");
-            return Outcome::CouldNotRun;
-        }
+        Err(error) => return super::source_failed(&error),
     };
     let Some(federation) = connect(&args.federation).await else {
         return Outcome::CouldNotRun;

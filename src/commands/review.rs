@@ -25,10 +25,7 @@ use crate::source::{Snapshot, SourceError, git};
 pub async fn run(args: &ReviewArgs, color: ColorWhen) -> Outcome {
     let (base, head) = match read_both(args) {
         Ok(snapshots) => snapshots,
-        Err(error) => {
-            eprintln!("mcs-gitops: {error}");
-            return Outcome::CouldNotRun;
-        }
+        Err(error) => return super::source_failed(&error),
     };
     let policy = config::policy(&args.policy);
     let exposure = match config::exposure_policies(&args.policy) {

@@ -14,10 +14,7 @@ use crate::source::Snapshot;
 pub fn run(args: &ValidateArgs, color: ColorWhen) -> Outcome {
     let snapshot = match read_source(&args.source) {
         Ok(snapshot) => snapshot,
-        Err(error) => {
-            eprintln!("mcs-gitops: {error}");
-            return Outcome::CouldNotRun;
-        }
+        Err(error) => return super::source_failed(&error),
     };
     let exposure = match config::exposure_policies(&args.policy) {
         Ok(exposure) => exposure,

@@ -17,6 +17,16 @@ use crate::manifest::limits::MAX_FILE_BYTES;
 use crate::manifest::{FileContent, REPO_CONFIG_FILE, RepoFile, Revision};
 
 const SYMLINK_MODE: i32 = 0o120000;
+/// Most tree entries walked in one revision (files and directories, hidden
+/// ones included); a configuration repository of 10,000 Services has about
+/// 10,100.
+pub const MAX_TREE_ENTRIES: usize = 200_000;
+/// Deepest directory nesting walked.
+pub const MAX_TREE_DEPTH: usize = 32;
+/// Most bytes of file content read from one revision, every path counted
+/// (the same blob under many names counts once per name, since each becomes
+/// a file to parse).
+pub const MAX_REVISION_BYTES: u64 = 128 * 1024 * 1024;
 /// Longest symlink target read; longer ones are no path on any system.
 const MAX_LINK_TARGET_BYTES: usize = 4096;
 
@@ -74,7 +84,7 @@ pub fn read_commit_tree_except(
             .and_then(|o| o.peel_to_tree())
             .map_err(|_| missing())?;
     }
-    let files = read_tree(repo, &tree, known).map_err(read)?;
+    let files = read_tree(repo, &tree, known).map_err(|e| e.into_source(&id))?;
     Ok(Snapshot {
         revision: Some(Revision::new(id)),
         files: sorted(files),
@@ -145,14 +155,72 @@ struct Entry {
     mode: i32,
 }
 
+/// Why a tree could not be read.
+enum TreeError {
+    /// libgit2 failed.
+    Git(git2::Error),
+    /// A budget was exceeded; in words.
+    OverBudget(String),
+}
+
+impl From<git2::Error> for TreeError {
+    fn from(error: git2::Error) -> Self {
+        TreeError::Git(error)
+    }
+}
+
+impl TreeError {
+    fn into_source(self, rev: &str) -> SourceError {
+        match self {
+            TreeError::Git(source) => SourceError::ReadTree {
+                rev: rev.to_owned(),
+                source,
+            },
+            TreeError::OverBudget(what) => SourceError::OverBudget {
+                rev: rev.to_owned(),
+                what,
+            },
+        }
+    }
+}
+
 fn read_tree(
     repo: &Repository,
     tree: &Tree<'_>,
     known: &HashMap<String, String>,
-) -> Result<Vec<RepoFile>, git2::Error> {
+) -> Result<Vec<RepoFile>, TreeError> {
+    let entries = walk(repo, tree)?;
+    let mut bytes = 0u64;
+    let mut files = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let file = read_entry(repo, tree, entry, known)?;
+        if let FileContent::Bytes(content) = &file.content {
+            bytes += content.len() as u64;
+        }
+        if bytes > MAX_REVISION_BYTES {
+            return Err(TreeError::OverBudget(format!(
+                "its files hold more than {} MiB (at {}); a configuration repository is far smaller",
+                MAX_REVISION_BYTES / 1024 / 1024,
+                file.path
+            )));
+        }
+        files.push(file);
+    }
+    Ok(files)
+}
+
+/// The wanted entries of a tree, within the entry and depth budgets.
+fn walk(repo: &Repository, tree: &Tree<'_>) -> Result<Vec<Entry>, TreeError> {
     let mut entries = Vec::new();
-    let mut pending = vec![(String::new(), tree.clone())];
-    while let Some((dir, subtree)) = pending.pop() {
+    let mut walked = 0usize;
+    let mut pending = vec![(String::new(), 0usize, tree.clone())];
+    while let Some((dir, depth, subtree)) = pending.pop() {
+        walked += subtree.len();
+        if walked > MAX_TREE_ENTRIES {
+            return Err(TreeError::OverBudget(format!(
+                "its tree has more than {MAX_TREE_ENTRIES} entries"
+            )));
+        }
         for entry in subtree.iter() {
             let name = escaped(&String::from_utf8_lossy(entry.name_bytes()));
             if hidden(&name) {
@@ -161,7 +229,12 @@ fn read_tree(
             let path = format!("{dir}{name}");
             let kind = entry.kind();
             if kind == Some(ObjectType::Tree) {
-                pending.push((format!("{path}/"), repo.find_tree(entry.id())?));
+                if depth + 1 > MAX_TREE_DEPTH {
+                    return Err(TreeError::OverBudget(format!(
+                        "{path}/ is nested more than {MAX_TREE_DEPTH} directories deep"
+                    )));
+                }
+                pending.push((format!("{path}/"), depth + 1, repo.find_tree(entry.id())?));
             } else if kind == Some(ObjectType::Commit) || wanted(&name) {
                 entries.push(Entry {
                     path,
@@ -172,10 +245,7 @@ fn read_tree(
             }
         }
     }
-    entries
-        .into_iter()
-        .map(|entry| read_entry(repo, tree, entry, known))
-        .collect()
+    Ok(entries)
 }
 
 fn read_entry(

@@ -71,6 +71,15 @@ pub enum SourceError {
         /// The revision.
         rev: String,
     },
+    /// The revision's tree is larger than a configuration repository can
+    /// be: too many entries, too deep, or too many bytes to read.
+    #[error("revision {rev} is refused: {what}")]
+    OverBudget {
+        /// The revision.
+        rev: String,
+        /// Which limit, in words.
+        what: String,
+    },
     /// Reading objects from the repository failed.
     #[error("reading revision {rev}: {}", source.message())]
     ReadTree {
