@@ -6,6 +6,7 @@ pub mod daemon;
 pub mod fixtures;
 pub mod git;
 pub mod git_servers;
+pub mod image;
 pub mod karmada_cases;
 pub mod live;
 pub mod repo;
