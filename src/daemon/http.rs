@@ -2,12 +2,13 @@
 //! push webhook `POST /hooks/git`. The caller hands in the listener and the
 //! shutdown signal, so tests control both.
 
-use std::sync::{Arc, Mutex};
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,9 +16,10 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use super::health::Health;
+use super::hook_guard::HookGuard;
 use super::metrics::Metrics;
 use super::triggers::{Trigger, TriggerSender};
-use super::webhook::{MAX_BODY_BYTES, RateLimiter, Verdict, judge};
+use super::webhook::{MAX_BODY_BYTES, Verdict, is_signed, judge};
 use crate::source::auth::Secret;
 
 /// Webhook settings; without them `/hooks/git` answers 404.
@@ -37,8 +39,8 @@ pub struct HttpState {
     pub metrics: Arc<Metrics>,
     /// Webhook settings, if enabled.
     pub webhook: Option<WebhookSettings>,
-    /// Webhook rate limit.
-    pub limiter: Mutex<RateLimiter>,
+    /// The webhook's limits.
+    pub guard: HookGuard,
     /// Where verified pushes go.
     pub triggers: TriggerSender,
 }
@@ -54,11 +56,13 @@ pub async fn serve(
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/hooks/git", post(hook))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { shutdown.cancelled().await })
+    .await
 }
 
 async fn readyz(State(state): State<Arc<HttpState>>) -> Response {
@@ -83,7 +87,16 @@ async fn metrics(State(state): State<Arc<HttpState>>) -> Response {
         .into_response()
 }
 
-async fn hook(State(state): State<Arc<HttpState>>, headers: HeaderMap, body: Bytes) -> Response {
+/// `POST /hooks/git`: everything that can be refused without the body is
+/// refused first (webhook off, no signature header, a source that sent bad
+/// signatures, too many bodies in flight); the body is then read within a
+/// deadline, and only then verified.
+async fn hook(
+    State(state): State<Arc<HttpState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let Some(settings) = &state.webhook else {
         return (
             StatusCode::NOT_FOUND,
@@ -91,22 +104,40 @@ async fn hook(State(state): State<Arc<HttpState>>, headers: HeaderMap, body: Byt
         )
             .into_response();
     };
-    if !state
-        .limiter
-        .lock()
-        .expect("limiter lock")
-        .allow(Instant::now())
-    {
-        tracing::warn!("webhook rate limit exceeded");
-        return (StatusCode::TOO_MANY_REQUESTS, "too many requests\n").into_response();
-    }
     let lookup = |name: &str| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    match judge(&lookup, &body, &settings.secret, &settings.branch) {
+    if !is_signed(&lookup) {
+        return (StatusCode::UNAUTHORIZED, "no signature\n").into_response();
+    }
+    let guard = &state.guard;
+    if !guard.may_try(peer.ip(), Instant::now()) {
+        tracing::warn!(source = %peer.ip(), "webhook: too many bad signatures from this address");
+        return (StatusCode::TOO_MANY_REQUESTS, "too many bad signatures\n").into_response();
+    }
+    let Some(_slot) = guard.slot() else {
+        tracing::warn!("webhook: too many requests in flight");
+        return (StatusCode::SERVICE_UNAVAILABLE, "busy\n").into_response();
+    };
+    let body = match tokio::time::timeout(guard.body_timeout, to_bytes(body, MAX_BODY_BYTES)).await
+    {
+        Ok(Ok(body)) => body,
+        Ok(Err(_)) => {
+            return (StatusCode::PAYLOAD_TOO_LARGE, "body too large or broken\n").into_response();
+        }
+        Err(_) => return (StatusCode::REQUEST_TIMEOUT, "body too slow\n").into_response(),
+    };
+    let verdict = judge(&lookup, &body, &settings.secret, &settings.branch);
+    if verdict == Verdict::Unauthorized {
+        guard.failed(peer.ip(), Instant::now());
+    } else if !guard.verified(Instant::now()) {
+        tracing::warn!("webhook rate limit exceeded");
+        return (StatusCode::TOO_MANY_REQUESTS, "too many requests\n").into_response();
+    }
+    match verdict {
         Verdict::Fetch { forge } => {
             tracing::info!(?forge, "verified push webhook: fetching now");
             state.triggers.send(Trigger::Webhook);
@@ -122,3 +153,6 @@ async fn hook(State(state): State<Arc<HttpState>>, headers: HeaderMap, body: Byt
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,6 +10,7 @@
 
 pub(crate) mod cycle;
 pub(crate) mod health;
+pub(crate) mod hook_guard;
 pub(crate) mod http;
 pub(crate) mod lease;
 mod memory;
@@ -42,7 +43,6 @@ use self::repo::{Tracked, blocking};
 use self::report::Reporter;
 use self::status::StatusWriter;
 use self::triggers::{Trigger, TriggerSender};
-use self::webhook::RateLimiter;
 use crate::federation::KubeFederation;
 use crate::federation::cache::LiveCache;
 use crate::reconcile::{Pipeline, Settings};
@@ -136,7 +136,7 @@ pub async fn run(
         health: health.clone(),
         metrics: metrics.clone(),
         webhook: config.webhook.clone(),
-        limiter: Mutex::new(RateLimiter::new(10, 1.0)),
+        guard: hook_guard::HookGuard::default(),
         triggers: tx.clone(),
     });
     let server = tokio::spawn(http::serve(listener, http, shutdown.clone()));

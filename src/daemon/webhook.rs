@@ -143,11 +143,7 @@ impl RateLimiter {
 
     /// Takes a token at `now`; false when the bucket is empty.
     pub fn allow(&mut self, now: Instant) -> bool {
-        if let Some(last) = self.last {
-            let refill = now.saturating_duration_since(last).as_secs_f64() * self.per_second;
-            self.tokens = (self.tokens + refill).min(self.capacity);
-        }
-        self.last = Some(now);
+        self.refill(now);
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
             true
@@ -155,6 +151,34 @@ impl RateLimiter {
             false
         }
     }
+
+    /// Whether a token could be taken at `now`, without taking it.
+    pub fn peek(&mut self, now: Instant) -> bool {
+        self.refill(now);
+        self.tokens >= 1.0
+    }
+
+    /// Whether the bucket is full at `now` (nothing taken lately).
+    pub fn is_full(&mut self, now: Instant) -> bool {
+        self.refill(now);
+        self.tokens >= self.capacity
+    }
+
+    fn refill(&mut self, now: Instant) {
+        if let Some(last) = self.last {
+            let refill = now.saturating_duration_since(last).as_secs_f64() * self.per_second;
+            self.tokens = (self.tokens + refill).min(self.capacity);
+        }
+        self.last = Some(now);
+    }
+}
+
+/// Whether a request carries one of the signature headers the forges send
+/// (without one, nothing can verify it and its body is not read).
+pub fn is_signed(header: HeaderLookup<'_>) -> bool {
+    ["x-hub-signature-256", "x-gitea-signature", "x-gitlab-token"]
+        .iter()
+        .any(|name| header(name).is_some())
 }
 
 #[cfg(test)]
