@@ -66,10 +66,23 @@ pub enum GitAuth {
 /// Credential attempts before giving up.
 const MAX_ATTEMPTS: u32 = 2;
 
-/// Callbacks that authenticate as `auth` and pin SSH host keys.
-pub fn callbacks<'a>(auth: &'a GitAuth, attempts: &'a Cell<u32>) -> RemoteCallbacks<'a> {
+/// Callbacks that authenticate as `auth` to the host of `remote` only, and
+/// pin SSH host keys. A server that redirects elsewhere never receives the
+/// credentials: they are refused for any other host.
+pub fn callbacks<'a>(
+    auth: &'a GitAuth,
+    remote: &'a str,
+    attempts: &'a Cell<u32>,
+) -> RemoteCallbacks<'a> {
     let mut callbacks = RemoteCallbacks::new();
-    callbacks.credentials(move |_url, username, allowed| {
+    callbacks.credentials(move |url, username, allowed| {
+        if host_of(url) != host_of(remote) {
+            return Err(git2::Error::from_str(&format!(
+                "the Git server redirected to {}, another host than the configured remote: credentials are only sent to {}",
+                host_of(url),
+                host_of(remote)
+            )));
+        }
         attempts.set(attempts.get() + 1);
         if attempts.get() > MAX_ATTEMPTS {
             return Err(git2::Error::from_str(
@@ -127,6 +140,20 @@ fn credential(
     }
 }
 
+/// The `host[:port]` of a remote URL (`https://user@host:8443/x` →
+/// `host:8443`, `git@host:org/repo` → `host`), lowercased.
+pub fn host_of(url: &str) -> String {
+    let rest = match url.split_once("://") {
+        Some((_, rest)) => rest,
+        None => url.split_once(':').map_or(url, |(host, _)| host),
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    host.to_ascii_lowercase()
+}
+
 /// A URL with any user name and password removed, for logs.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -154,6 +181,20 @@ mod tests {
             password: secret,
         };
         assert!(!format!("{auth:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn hosts_are_compared_with_their_port_and_without_user_info() {
+        assert_eq!(
+            host_of("https://tok:x@Git.Example.com:8443/a.git"),
+            "git.example.com:8443"
+        );
+        assert_eq!(host_of("git@github.com:org/repo.git"), "github.com");
+        assert_eq!(host_of("ssh://git@host:2222/repo"), "host:2222");
+        assert_ne!(
+            host_of("http://127.0.0.1:80/x"),
+            host_of("http://127.0.0.2:80/x")
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
-use git2::{AutotagOption, Direction, FetchOptions, Oid, PushOptions, Repository};
+use git2::{AutotagOption, Direction, FetchOptions, Oid, PushOptions, RemoteRedirect, Repository};
 
 use super::auth::{GitAuth, callbacks, redact_url};
 
@@ -146,7 +146,11 @@ impl Origin {
                     .remote_anonymous(url)
                     .map_err(|e| self.list_error(&e))?;
                 let connection = remote
-                    .connect_auth(Direction::Fetch, Some(callbacks(auth, &attempts)), None)
+                    .connect_auth(
+                        Direction::Fetch,
+                        Some(callbacks(auth, url, &attempts)),
+                        None,
+                    )
                     .map_err(|e| self.list_error(&e))?;
                 let heads = connection.list().map_err(|e| self.list_error(&e))?;
                 heads
@@ -175,8 +179,9 @@ impl Origin {
             .map(|b| format!("+refs/heads/{b}:refs/heads/{b}"))
             .collect();
         let mut options = FetchOptions::new();
-        options.remote_callbacks(callbacks(auth, &attempts));
+        options.remote_callbacks(callbacks(auth, url, &attempts));
         options.download_tags(AutotagOption::None);
+        options.follow_redirects(RemoteRedirect::None);
         remote
             .fetch(&refspecs, Some(&mut options), None)
             .map_err(|e| self.fetch_error(&e))
@@ -194,7 +199,7 @@ impl Origin {
         let mut remote = repo
             .remote_anonymous(url)
             .map_err(|e| self.push_error(&e))?;
-        let mut cbs = callbacks(auth, &attempts);
+        let mut cbs = callbacks(auth, url, &attempts);
         cbs.push_update_reference(|_, status| {
             if let Some(message) = status {
                 *rejection.borrow_mut() = Some(message.to_owned());
@@ -203,6 +208,7 @@ impl Origin {
         });
         let mut options = PushOptions::new();
         options.remote_callbacks(cbs);
+        options.follow_redirects(RemoteRedirect::None);
         remote
             .push(&[format!("{refname}:{refname}")], Some(&mut options))
             .map_err(|e| self.push_error(&e))?;
