@@ -57,6 +57,20 @@ fn a_terminal_refusal_stalls_once_and_readiness_metrics_and_status_say_why() {
     sandbox.service_now(&ns, "web");
     sandbox.service_now(&ns, "frozen");
     sandbox.apply_yaml(&deny_frozen(&ns));
+    // The apiserver enforces a new policy once its informers have it: probe
+    // with a server-side dry run until a frozen MCS is refused.
+    let probe = tempfile::NamedTempFile::new().unwrap();
+    let frozen = Mcs::new(&ns, "frozen").metadata_line("labels: {frozen: \"yes\"}");
+    std::fs::write(probe.path(), frozen.yaml()).unwrap();
+    wait_until("the policy enforced", Duration::from_secs(30), || {
+        let out = sandbox.kubectl(&[
+            "create",
+            "--dry-run=server",
+            "-f",
+            probe.path().to_str().unwrap(),
+        ]);
+        String::from_utf8_lossy(&out.stderr).contains("frozen services may not be exposed")
+    });
     let server = git_daemon();
     let url = server.repository("config");
     let work = WorkTree::new(&server, "config");
