@@ -116,7 +116,9 @@ fn a_git_remote_down_for_several_intervals_is_reported_and_recovered_from() {
     work.write("web.yaml", &web.yaml());
     work.commit_and_push("expose web");
     let daemon = Daemon::start(sandbox, &url, &unique("down"), &[]);
-    wait_until("readiness", Duration::from_secs(60), || {
+    // The other tests of this file apply thousands of objects at the same
+    // time on two cores: the first live read can take a while.
+    wait_until("readiness", Duration::from_secs(120), || {
         daemon.get("/readyz").0 == 200
     });
 
