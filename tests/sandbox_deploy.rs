@@ -470,18 +470,8 @@ impl Replica {
 
     /// SIGTERM, then waits for the exit code.
     fn stop(&mut self) -> Option<i32> {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status.code();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        self.child.wait().ok().and_then(|s| s.code())
+        let pid = self.child.id();
+        support::daemon::terminate(&mut self.child, pid)
     }
 }
 

@@ -208,19 +208,8 @@ impl Container {
 
     /// SIGTERM to the entrypoint, as the kubelet stops a container; its exit code.
     fn stop(&mut self) -> Option<i32> {
-        if let Some(pid) = self.process() {
-            let _ = Command::new("kill")
-                .args(["-TERM", &pid.to_string()])
-                .status();
-        }
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status.code();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
+        let pid = self.process().unwrap_or_else(|| self.child.id());
+        support::daemon::terminate(&mut self.child, pid)
     }
 }
 

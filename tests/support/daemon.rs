@@ -175,18 +175,8 @@ impl Daemon {
 
     /// Sends SIGTERM and waits for the exit code.
     pub fn stop(&mut self) -> Option<i32> {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status.code();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        self.child.wait().ok().and_then(|s| s.code())
+        let pid = self.child.id();
+        terminate(&mut self.child, pid)
     }
 
     /// Sends a signal (`"HUP"`, `"TERM"`, ...) without waiting.
@@ -265,4 +255,21 @@ pub fn http_request(
         .map(|(_, b)| b.to_owned())
         .unwrap_or_default();
     (status, body)
+}
+
+/// SIGTERM to `pid` (the child itself, or the process it runs), then the
+/// child's exit code within 30 s; killed after that.
+pub fn terminate(child: &mut std::process::Child, pid: u32) -> Option<i32> {
+    let _ = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return status.code();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    child.wait().ok().and_then(|s| s.code())
 }
