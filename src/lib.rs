@@ -29,6 +29,7 @@ pub mod commands;
 pub(crate) mod config;
 pub mod daemon;
 pub mod federation;
+pub mod forge;
 pub mod history;
 pub mod manifest;
 pub mod plan;

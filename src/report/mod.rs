@@ -4,6 +4,7 @@
 //! Every rendered output is snapshot-tested.
 
 pub mod apply;
+pub mod commit_status;
 pub mod diagnostics;
 pub mod diff;
 pub mod history_text;
