@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 mod duration;
+mod forge;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -13,6 +14,7 @@ use crate::plan::PruneGuard;
 use crate::plan::ownership::DEFAULT_INSTANCE;
 use crate::source::status::Author;
 pub use duration::parse_duration;
+pub use forge::{ForgeArgs, ForgeKind, PostArgs, StatusArgs};
 
 /// Exit codes, shown in `--help` and README.
 pub const EXIT_CODES: &str = "\
@@ -323,6 +325,9 @@ pub struct ReviewArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ReviewFormat::Markdown)]
     pub output: ReviewFormat,
+    /// Posting to the forge.
+    #[command(flatten)]
+    pub post: PostArgs,
 }
 
 /// `mcs-gitops run`.
@@ -430,4 +435,7 @@ pub struct RunArgs {
     /// What changes may do.
     #[command(flatten)]
     pub change: ChangeArgs,
+    /// Commit statuses on the forge.
+    #[command(flatten)]
+    pub statuses: StatusArgs,
 }

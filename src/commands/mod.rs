@@ -6,6 +6,7 @@ pub mod apply;
 pub mod history;
 pub mod plan;
 pub mod review;
+pub mod review_post;
 pub mod run;
 pub mod validate;
 

@@ -52,6 +52,9 @@ pub async fn run(args: &ReviewArgs, color: ColorWhen) -> Outcome {
         review::compare(base_rev, head_rev, &before, &after, None)
     };
     print(&review, args.output, &head, color);
+    if args.post.post && !post(args, &review, &head).await {
+        return Outcome::CouldNotRun;
+    }
     match review.verdict() {
         Verdict::NoChanges => Outcome::Clean,
         Verdict::Changes => Outcome::ChangesPending,
@@ -113,6 +116,17 @@ async fn plan_live(args: &ReviewArgs, head: &Snapshot) -> Option<Planned> {
             None
         }
     }
+}
+
+/// `--post`: the comment and the head's status; false when either failed.
+async fn post(args: &ReviewArgs, review: &Review, head: &Snapshot) -> bool {
+    let Some(sha) = head.revision.as_ref() else {
+        eprintln!("mcs-gitops: --post: the head is not a commit");
+        return false;
+    };
+    super::review_post::post(&args.post, review, sha.as_str())
+        .await
+        .is_ok()
 }
 
 fn print(review: &Review, format: ReviewFormat, head: &Snapshot, color: ColorWhen) {

@@ -12,6 +12,13 @@
 //! `MCS_GITOPS_GIT_TOKEN` variable. The repository's own `mcs-gitops.yaml`
 //! never widens these settings: tenancy is the operator's.
 
+mod error;
+mod forge;
+
+pub use error::ConfigError;
+use error::read_secret;
+pub use forge::post_target;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -160,56 +167,6 @@ pub fn connect_options(args: &FederationArgs) -> ConnectOptions {
     }
 }
 
-/// A setting that cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// A secret or key file cannot be read.
-    #[error("{flag}: cannot read {path}: {source}")]
-    Unreadable {
-        /// The flag naming the file.
-        flag: &'static str,
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// Flags that do not go together.
-    #[error("{0}")]
-    Conflict(String),
-    /// An operator policy file holds an invalid policy.
-    #[error("--policy: {0}")]
-    Policy(String),
-    /// The trusted-keys file is invalid.
-    #[error("--trusted-keys {path}: {source}")]
-    TrustedKeys {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        #[source]
-        source: crate::source::trust::TrustError,
-    },
-}
-
-/// Reads a secret file; an empty secret is refused (an empty webhook secret
-/// would let anyone sign requests).
-fn read_secret(flag: &'static str, path: &Path) -> Result<Secret, ConfigError> {
-    let secret = std::fs::read_to_string(path)
-        .map(Secret::new)
-        .map_err(|source| ConfigError::Unreadable {
-            flag,
-            path: path.to_owned(),
-            source,
-        })?;
-    if secret.expose().trim().is_empty() {
-        return Err(ConfigError::Conflict(format!(
-            "{flag}: {} is empty",
-            path.display()
-        )));
-    }
-    Ok(secret)
-}
-
 /// Git credentials from flags.
 pub fn git_auth(args: &RunArgs) -> Result<GitAuth, ConfigError> {
     if let Some(key) = &args.ssh_key_file {
@@ -342,6 +299,7 @@ pub fn daemon(args: &RunArgs) -> Result<DaemonConfig, ConfigError> {
         resync: args.resync,
         webhook,
         lease,
+        forge: forge::statuses(args)?,
     })
 }
 

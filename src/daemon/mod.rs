@@ -8,7 +8,9 @@
 //! ([`cycle`]) is the reconcile pipeline plus the daemon's memory of what
 //! it has done ([`memory`]). Only the lease holder writes.
 
+pub(crate) mod commit_statuses;
 pub(crate) mod cycle;
+pub(crate) mod forge_task;
 pub(crate) mod health;
 pub(crate) mod hook_guard;
 pub(crate) mod http;
@@ -90,6 +92,8 @@ pub struct DaemonConfig {
     pub webhook: Option<WebhookSettings>,
     /// Leader election, if enabled.
     pub lease: Option<LeaseConfig>,
+    /// Commit statuses on the forge, if enabled (`--forge`).
+    pub forge: Option<forge_task::ForgeStatuses>,
 }
 
 /// Errors that stop the daemon from starting.
@@ -166,6 +170,7 @@ pub async fn run(
         metrics,
         leader,
         own_writes,
+        statuses: forge_task::start(config.forge.clone(), &shutdown),
     };
     let reconciler = Reconciler::new(
         Pipeline::new(config.settings, federation),

@@ -254,6 +254,7 @@ fn daemon(repo: Repo, mode: Mode, trust: Option<TrustedKeys>) -> Daemon {
         metrics: Arc::new(Metrics::new()),
         leader: watch::channel(true).1,
         own_writes: OwnWrites::default(),
+        statuses: Default::default(),
     };
     let tracked = Tracked {
         origin: origin.clone(),

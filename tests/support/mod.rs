@@ -4,8 +4,10 @@
 
 pub mod daemon;
 pub mod fixtures;
+pub mod forge_api;
 pub mod git;
 pub mod git_servers;
+pub mod gitea;
 pub mod image;
 pub mod karmada_cases;
 pub mod live;

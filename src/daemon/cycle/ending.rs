@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use git2::Oid;
 
 use super::{Mode, Observers, Reconciler, Valid};
+use crate::daemon::commit_statuses::Seen;
 use crate::daemon::memory::Memory;
 use crate::daemon::pacing::Outcome;
 use crate::daemon::repo::Refusal;
@@ -14,6 +15,7 @@ use crate::federation::{Federation, ReadError, Watched};
 use crate::manifest::Revision;
 use crate::plan::{Action, ApplyReport, LiveState, Plan, Retry};
 use crate::reconcile::{Applied, ApplyVerdict, file_bytes};
+use crate::report::commit_status::{self, FlowCount};
 use crate::report::status_input::{ReportInput, RevisionResult};
 use crate::source::SourceError;
 
@@ -22,6 +24,8 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
         let revision = Revision::new(head.to_string());
         let reason = refusal.to_string();
         tracing::warn!(%revision, %reason, "revision refused: nothing of it is applied");
+        let status = commit_status::refused(&reason);
+        self.observers.statuses.saw(head, Seen::Final(status));
         self.observers.metrics.reconciled("refused");
         self.memory.mark_processed(head);
         let live = match self.live.current().await {
@@ -74,6 +78,8 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
     pub(super) async fn stalled(&mut self, head: Oid, reason: String) -> Outcome {
         let generation = Some(self.live.generation());
         self.memory.stall(head, generation, reason.clone());
+        let status = commit_status::stalled(&reason);
+        self.observers.statuses.saw(head, Seen::Final(status));
         self.memory.mark_processed(head);
         let revision = Revision::new(head.to_string());
         let last_applied = self.memory.last_good().map(|g| g.revision.clone());
@@ -105,6 +111,8 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
     ) -> Outcome {
         let errors = plan.diagnostics.iter().filter(|d| d.is_error()).count();
         tracing::warn!(%revision, errors, "revision is invalid: nothing of it is applied");
+        let status = commit_status::invalid(&plan.diagnostics);
+        self.observers.statuses.saw(revision, Seen::Final(status));
         self.observers.metrics.reconciled("invalid");
         let previous = self.replan_last_good(live);
         let last_applied = self.memory.last_good().map(|g| g.revision.clone());
@@ -172,6 +180,7 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
             _ => "failed",
         });
         let outcome = outcome_of(applied.as_ref().map(|a| &a.verdict), &self.memory);
+        self.tell_forge(revision, &result, plan, &outcome);
         let stalled = match &outcome {
             Outcome::Stalled(reason) => Some(reason.clone()),
             _ => None,
@@ -194,6 +203,25 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
         };
         publish(&self.observers, &self.reporter, &mut self.memory, &input).await;
         outcome
+    }
+
+    /// What the forge's status of an applied (or partly applied) revision
+    /// learns from this cycle; a dry run posts nothing.
+    fn tell_forge(
+        &self,
+        revision: &Revision,
+        result: &RevisionResult,
+        plan: &Plan,
+        outcome: &Outcome,
+    ) {
+        let seen = match (result, outcome) {
+            (RevisionResult::Applied, _) => Seen::Applied(FlowCount::of(&plan.placements)),
+            (RevisionResult::PartlyApplied, Outcome::Stalled(reason)) => {
+                Seen::Final(commit_status::stalled(reason))
+            }
+            _ => return,
+        };
+        self.observers.statuses.saw(revision, seen);
     }
 
     async fn apply_while_leader(&mut self, plan: &Plan, generation: u64) -> Option<Applied> {

@@ -14,6 +14,8 @@ use std::time::Instant;
 use git2::Oid;
 use tokio::sync::watch;
 
+use super::commit_statuses::Seen;
+use super::forge_task::StatusSink;
 use super::health::Health;
 use super::memory::{Decision, Finished, Memory};
 use super::metrics::Metrics;
@@ -54,6 +56,8 @@ pub struct Observers {
     pub leader: watch::Receiver<bool>,
     /// Versions this daemon wrote, so their watch events are not taken for drift.
     pub own_writes: OwnWrites,
+    /// The forge's commit statuses (a no-op without `--forge`).
+    pub statuses: StatusSink,
 }
 
 /// The daemon: the pipeline, the watched live state, the tracked branch,
@@ -171,6 +175,7 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
     }
 
     async fn process(&mut self, head: Oid) -> Outcome {
+        self.observers.statuses.saw(head, Seen::Taken);
         self.memory.unsettle();
         self.observers.health.update(|r| r.source_error = None);
         self.observers.metrics.set_source_up(true);
