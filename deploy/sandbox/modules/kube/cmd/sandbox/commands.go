@@ -39,9 +39,29 @@ func cmdEnv(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "export KUBECONFIG=%s\n", shellQuote(kubeconfigPath(d)))
-	fmt.Fprintf(out, "export PATH=%s:\"$PATH\"\n", shellQuote(binDir))
+	var st *State
+	if loaded, err := loadState(d); err == nil {
+		st = loaded
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	for _, line := range envLines(d, binDir, st) {
+		fmt.Fprintln(out, line)
+	}
 	return nil
+}
+
+// envLines: KUBECONFIG and PATH always (also before the first "up"), and
+// the forge's URL, token file and user when DIR has a forge.
+func envLines(dir, binDir string, st *State) []string {
+	lines := []string{
+		"export KUBECONFIG=" + shellQuote(kubeconfigPath(dir)),
+		"export PATH=" + shellQuote(binDir) + `:"$PATH"`,
+	}
+	if st != nil {
+		lines = append(lines, forgeEnv(st)...)
+	}
+	return lines
 }
 
 // shellQuote makes a path safe to paste into sh, quoting only when needed.

@@ -170,6 +170,11 @@ func (s *sandbox) launch(ctx context.Context, nports int, preferred []int, build
 
 // startAndWait spawns c and waits until its health endpoint answers.
 func (s *sandbox) startAndWait(ctx context.Context, c *Component) error {
+	if c.prepare != nil {
+		if err := c.prepare(); err != nil {
+			return fmt.Errorf("preparing %s: %w", c.Name, err)
+		}
+	}
 	if err := spawn(s.dir, c); err != nil {
 		return err
 	}

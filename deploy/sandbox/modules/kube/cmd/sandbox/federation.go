@@ -18,7 +18,7 @@ import (
 // Karmada reports (status, Works, bindings) comes from Karmada itself.
 // Every step is idempotent, so it also completes a half-started sandbox.
 func (s *sandbox) bringUpFederation(ctx context.Context, st *State, opts upOptions, clusters []string) (*upReport, error) {
-	if err := s.requireBinaries(binWebhook, binScheduler, binControllerManager, binKCM); err != nil {
+	if err := s.requireBinaries("up --karmada", binWebhook, binScheduler, binControllerManager, binKCM); err != nil {
 		return nil, err
 	}
 	if err := ensureFederationPKI(s.pki); err != nil {
@@ -119,10 +119,12 @@ func (s *sandbox) bringUpFederation(ctx context.Context, st *State, opts upOptio
 	return report, err
 }
 
-func (s *sandbox) requireBinaries(names ...string) error {
+// requireBinaries checks for binaries the wrapper builds only for some
+// commands ("up --karmada", "up --forge").
+func (s *sandbox) requireBinaries(command string, names ...string) error {
 	for _, bin := range names {
 		if _, err := os.Stat(filepath.Join(s.binDir, bin)); err != nil {
-			return fmt.Errorf("%s is missing next to the launcher in %s; run deploy/sandbox/sandbox up --karmada, which builds it", bin, s.binDir)
+			return fmt.Errorf("%s is missing next to the launcher in %s; run deploy/sandbox/sandbox %s, which builds it", bin, s.binDir, command)
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@
 // processes on free loopback ports, everything kept under one directory.
 // With "up --karmada" it runs a federation: member kube-apiservers joined
 // in Push mode and Karmada's webhook, scheduler and controller-manager.
+// With "up --forge" it also runs a Gitea forge with an admin user and token.
 //
 // It is normally started through deploy/sandbox/sandbox, which builds this
 // binary and the component binaries into one cache directory; the launcher
@@ -22,7 +23,7 @@ const usage = `usage: sandbox COMMAND --dir DIR [flags]
 
 commands:
   up      start the control plane under DIR and provision it
-  env     print shell exports (KUBECONFIG, PATH) for DIR
+  env     print shell exports (KUBECONFIG, PATH; FORGE_URL, FORGE_TOKEN_FILE, FORGE_USER with --forge) for DIR
   status  show each component's pid, port, liveness and RSS
   down    stop every component started under DIR
   stop    stop one component:  sandbox stop --dir DIR [--kill] COMPONENT
@@ -32,7 +33,7 @@ commands:
 
 components: etcd, apiserver, aggregated-apiserver; with --karmada also
 member-<cluster> (or just <cluster>), kube-controller-manager, webhook,
-scheduler, controller-manager
+scheduler, controller-manager; with --forge also forge (or gitea)
 run "sandbox COMMAND -h" for the flags of one command.
 `
 

@@ -204,3 +204,65 @@ func TestEndpointSliceShape(t *testing.T) {
 		}
 	}
 }
+
+func TestForgeOrderAliasesAndEnv(t *testing.T) {
+	st := &State{Dir: "/tmp/it's", Forge: true, ForgeUser: forgeUser}
+	if got := st.order(); got[len(got)-1] != compForge || !reflect.DeepEqual(st.kubeOrder(), componentOrder) {
+		t.Fatalf("the forge starts last (and stops first): %v", got)
+	}
+	for _, alias := range []string{"forge", "gitea"} {
+		if got, err := resolveComponent(st, alias); err != nil || got != compForge {
+			t.Errorf("%s: got %q, %v", alias, got, err)
+		}
+	}
+	if got := envLines("/d", "/bin", st); len(got) != 2 {
+		t.Fatalf("no forge component recorded yet, no FORGE_ lines: %v", got)
+	}
+	st.Components = []*Component{{Name: compForge, URL: "http://127.0.0.1:3000"}}
+	want := []string{
+		"export KUBECONFIG=/d/kubeconfig",
+		`export PATH=/bin:"$PATH"`,
+		"export FORGE_URL=http://127.0.0.1:3000",
+		`export FORGE_TOKEN_FILE='/tmp/it'\''s/forge/token'`,
+		"export FORGE_USER=sandbox-admin",
+	}
+	if got := envLines("/d", "/bin", st); !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q", got)
+	}
+	if got := envLines("/d", "/bin", nil); len(got) != 2 {
+		t.Fatalf("before the first up: %v", got)
+	}
+}
+
+func TestRenderForgeINI(t *testing.T) {
+	ini := renderForgeINI(forgeConfig{Dir: "/s", Port: 3456, StaticRoot: "/mod/gitea@v1",
+		Secrets: forgeSecrets{SecretKey: "k", InternalToken: "i", JWTSecret: "j"}})
+	for _, want := range []string{
+		"WORK_PATH = /s/forge\n",
+		"[server]\nPROTOCOL = http\nHTTP_ADDR = 127.0.0.1\nHTTP_PORT = 3456\n",
+		"ROOT_URL = http://127.0.0.1:3456/\n",
+		"LOCAL_ROOT_URL = http://127.0.0.1:3456/\n",
+		"STATIC_ROOT_PATH = /mod/gitea@v1\n",
+		"PATH = /s/data/forge/gitea.db\n",
+		"ROOT = /s/data/forge/repos\n",
+		"[security]\nINSTALL_LOCK = true\nSECRET_KEY = k\nINTERNAL_TOKEN = i\n",
+		"JWT_SECRET = j\n",
+		"DISABLE_REGISTRATION = true\n",
+		"DISABLE_SSH = true\n",
+		"OFFLINE_MODE = true\n",
+		"[mailer]\nENABLED = false\n",
+		"[actions]\nENABLED = false\n",
+		"[webhook]\nALLOWED_HOST_LIST = loopback,private\n",
+		"[queue]\nTYPE = channel\n",
+	} {
+		if !strings.Contains(ini, want) {
+			t.Errorf("missing %q in\n%s", want, ini)
+		}
+	}
+	if strings.Contains(ini, "RUNNING_AS_ROOT") {
+		t.Error("the root override is only for root")
+	}
+	if !strings.Contains(renderForgeINI(forgeConfig{AsRoot: true}), "\nI_AM_BEING_UNSAFE_RUNNING_AS_ROOT = true\n\n[server]") {
+		t.Error("root: the override belongs in the default section")
+	}
+}

@@ -24,6 +24,9 @@ const (
 	compScheduler             = "scheduler"
 	compControllerManager     = "controller-manager"
 	memberPrefix              = "member-" // one kube-apiserver per member cluster
+
+	// compForge (forge.go) comes last, in a sandbox brought up with --forge:
+	// nothing depends on it, so it is also the first to stop.
 )
 
 var componentOrder = []string{compEtcd, compAPIServer, compAggregated}
@@ -47,6 +50,8 @@ var componentAliases = map[string]string{
 	"karmada-scheduler":            compScheduler,
 	"controller-manager":           compControllerManager,
 	"karmada-controller-manager":   compControllerManager,
+	"forge":                        compForge,
+	"gitea":                        compForge,
 }
 
 // portNames lists, for components with more than one port, the keys of
@@ -76,6 +81,9 @@ type Component struct {
 	Health string `json:"health,omitempty"`
 
 	exited <-chan struct{} // closed when a process this launcher started exits
+	// prepare, when set, runs before each start by "up" (e.g. writes the
+	// config file that holds the port); "start" reuses what it wrote.
+	prepare func() error
 }
 
 // State is DIR/state.json: everything another invocation (or a test) needs
@@ -95,7 +103,12 @@ type State struct {
 	// MemberKubeconfigs maps each member cluster to an admin kubeconfig
 	// of its own kube-apiserver (--karmada only).
 	MemberKubeconfigs map[string]string `json:"memberKubeconfigs,omitempty"`
-	Components        []*Component      `json:"components"`
+	// Forge is set once DIR was brought up with --forge (a Gitea, component
+	// "forge"); like Karmada it stays for DIR's lifetime.
+	Forge        bool         `json:"forge,omitempty"`
+	ForgeUser    string       `json:"forgeUser,omitempty"`
+	ForgeVersion string       `json:"forgeVersion,omitempty"`
+	Components   []*Component `json:"components"`
 }
 
 // portList gives the ports in the order the component's builder takes them.
@@ -113,8 +126,17 @@ func (c *Component) portList() []int {
 
 // order lists the components this sandbox is made of, in start order.
 func (s *State) order() []string {
+	names := s.kubeOrder()
+	if s.Forge {
+		names = append(names, compForge)
+	}
+	return names
+}
+
+// kubeOrder is order() without the forge: the control plane (and members).
+func (s *State) kubeOrder() []string {
 	if !s.Karmada {
-		return componentOrder
+		return append([]string{}, componentOrder...)
 	}
 	names := append([]string{}, componentOrder...)
 	for _, cluster := range s.Clusters {
@@ -204,7 +226,7 @@ func resolveComponent(st *State, name string) (string, error) {
 	if st.Karmada {
 		return "", fmt.Errorf("unknown component %q (want one of %s, or a member cluster name)", name, strings.Join(st.order(), ", "))
 	}
-	return "", fmt.Errorf("unknown component %q (want etcd, apiserver or aggregated-apiserver)", name)
+	return "", fmt.Errorf("unknown component %q (want one of %s)", name, strings.Join(st.order(), ", "))
 }
 
 // lockDir serialises commands on one DIR (two "up" at once would race on

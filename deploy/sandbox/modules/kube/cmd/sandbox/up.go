@@ -36,6 +36,7 @@ type upOptions struct {
 	servicesFor     string
 	clusterVersions pairFlag
 	karmada         bool
+	forge           bool
 	timeout         time.Duration
 }
 
@@ -48,6 +49,7 @@ func cmdUp(args []string, out io.Writer) error {
 	fs.StringVar(&opts.servicesFor, "services-for", "", "create the Service behind every MultiClusterService found in *.yaml/*.yml under this path")
 	fs.Var(opts.clusterVersions, "cluster-version", "NAME=VERSION: kubernetesVersion to report for one Cluster (repeatable)")
 	fs.BoolVar(&opts.karmada, "karmada", false, "also run member kube-apiservers and Karmada's webhook, scheduler and controller-manager (MultiClusterService on); kept for DIR's lifetime")
+	fs.BoolVar(&opts.forge, "forge", false, "also run a Gitea forge (admin user and API token, see \"sandbox env\"); kept for DIR's lifetime")
 	fs.DurationVar(&opts.timeout, "timeout", 5*time.Minute, "give up if not ready within this time")
 	rest, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -88,7 +90,7 @@ func up(opts upOptions, out io.Writer) error {
 			return err
 		}
 	}
-	if err == nil && allAlive(st) && !addsMembers(st, opts, clusters) {
+	if err == nil && allAlive(st) && !addsMembers(st, opts, clusters) && !addsForge(st, opts) {
 		fmt.Fprintf(out, "sandbox under %s is already up\n", opts.dir)
 		printSummary(out, st, nil)
 		return nil
@@ -102,6 +104,9 @@ func up(opts upOptions, out io.Writer) error {
 	}
 	if st == nil {
 		st = &State{Dir: opts.dir, Karmada: opts.karmada}
+	}
+	if opts.forge {
+		st.Forge = true
 	}
 	st.BinDir, st.Kubeconfig = sb.binDir, kubeconfigPath(opts.dir)
 
@@ -204,9 +209,29 @@ func chooseClusters(flagged []string) ([]string, error) {
 	return names, validateClusterNames(names)
 }
 
-// bringUp starts whatever is not running, then provisions the API objects.
-// Every step is idempotent, so it also completes a half-started sandbox.
+// bringUp starts whatever is not running, then provisions the API objects,
+// then the forge. Every step is idempotent, so it also completes a
+// half-started sandbox. When the control plane (and every member asked
+// for) already runs, only the forge is seen to, as when it is added to a
+// running sandbox.
 func (s *sandbox) bringUp(ctx context.Context, st *State, opts upOptions, clusters []string) (*upReport, error) {
+	report := &upReport{}
+	if !kubeAlive(st) || addsMembers(st, opts, clusters) {
+		var err error
+		if report, err = s.bringUpKube(ctx, st, opts, clusters); err != nil {
+			return nil, err
+		}
+	}
+	if st.Forge {
+		if err := s.ensureForge(ctx, st); err != nil {
+			return nil, err
+		}
+	}
+	return report, nil
+}
+
+// bringUpKube is the control plane: the default sandbox or a federation.
+func (s *sandbox) bringUpKube(ctx context.Context, st *State, opts upOptions, clusters []string) (*upReport, error) {
 	if st.Karmada {
 		return s.bringUpFederation(ctx, st, opts, clusters)
 	}
@@ -408,6 +433,19 @@ func addsMembers(st *State, opts upOptions, clusters []string) bool {
 	return false
 }
 
+// addsForge: "up --forge" on a DIR that has no forge yet.
+func addsForge(st *State, opts upOptions) bool { return opts.forge && !st.Forge }
+
+// kubeAlive: every component but the forge runs.
+func kubeAlive(st *State) bool {
+	for _, name := range st.kubeOrder() {
+		if c := st.component(name); c == nil || !alive(c) {
+			return false
+		}
+	}
+	return true
+}
+
 func allAlive(st *State) bool {
 	if len(st.Components) < len(st.order()) {
 		return false
@@ -430,6 +468,9 @@ func printSummary(out io.Writer, st *State, r *upReport) {
 	fmt.Fprintf(out, "  clusters    %s (Karmada %s API)\n", strings.Join(st.Clusters, ", "), st.KarmadaVersion)
 	if st.Karmada {
 		printFederation(out, st)
+	}
+	if c := st.component(compForge); st.Forge && c != nil {
+		fmt.Fprintf(out, "  forge       %s (Gitea %s, user %s, token in %s)\n", c.URL, st.ForgeVersion, st.ForgeUser, forgeTokenPath(st.Dir))
 	}
 	if r != nil && r.mcsFound > 0 {
 		fmt.Fprintf(out, "  services    %d MultiClusterServices found, %d Services created", r.mcsFound, r.servicesCreated)
