@@ -81,7 +81,8 @@ impl Tracked {
     /// Checks that `head` descends from `last` (the last verified commit),
     /// then the signatures of `head` and every commit since; accepts
     /// everything when no keys are configured. Without a last verified
-    /// commit only the tip is checked.
+    /// commit only the tip is checked. Keys are judged valid or not now, as
+    /// the commits arrive.
     pub async fn verify(
         &self,
         head: Oid,
@@ -95,11 +96,12 @@ impl Tracked {
             .trust_from
             .as_deref()
             .and_then(|c| Oid::from_str(c).ok());
+        let now = jiff::Timestamp::now().as_second();
         blocking(move || {
             let origin = origin.lock().expect("origin lock");
             let repo = origin.repo();
             let base = verification_base(repo, head, last, trust_from)?;
-            Ok(verify_range(repo, head, base, &trust)?)
+            Ok(verify_range(repo, head, base, &trust, now)?)
         })
         .await
     }

@@ -3,13 +3,18 @@
 //! A revision is accepted only if its tip and every commit since the last
 //! verified one are signed by a trusted key; for SSH signatures the key must
 //! also be allowed for the committer's e-mail and for the `git` namespace.
+//! Whether a key is valid is judged at `now`, the time of verification, never
+//! at the dates a commit carries: the signer writes those, so a retired key
+//! could otherwise sign today under a date from when it was valid. Commits
+//! are verified as they arrive (only those since the last verified one), so
+//! "now" is when each commit was first seen.
 //! Blocking (libgit2): call from `spawn_blocking`.
 
 use git2::{Commit, Oid, Repository};
 use pgp::composed::{Deserializable, DetachedSignature};
 use pgp::types::KeyDetails;
 
-use super::trust::{AllowedSigner, TrustedKeys, principal_matches};
+use super::trust::{AllowedSigner, TrustedKeys, principal_matches, utc};
 
 /// The SSH signature namespace git uses.
 const GIT_NAMESPACE: &str = "git";
@@ -68,13 +73,15 @@ pub enum Untrusted {
     },
 }
 
-/// Verifies `head` and every commit since `last_verified` (exclusive). With no
-/// last verified commit, only `head` is verified. Returns the commits checked.
+/// Verifies `head` and every commit since `last_verified` (exclusive), with
+/// keys judged valid or not at `now` (seconds since the epoch). With no last
+/// verified commit, only `head` is verified. Returns the commits checked.
 pub fn verify_range(
     repo: &Repository,
     head: Oid,
     last_verified: Option<Oid>,
     trusted: &TrustedKeys,
+    now: i64,
 ) -> Result<Vec<(Oid, Signer)>, Untrusted> {
     let commits = match last_verified {
         Some(base) if base != head => commits_since(repo, head, base)?,
@@ -83,7 +90,7 @@ pub fn verify_range(
     };
     commits
         .into_iter()
-        .map(|oid| verify_commit(repo, oid, trusted).map(|signer| (oid, signer)))
+        .map(|oid| verify_commit(repo, oid, trusted, now).map(|signer| (oid, signer)))
         .collect()
 }
 
@@ -104,11 +111,12 @@ fn commits_since(repo: &Repository, head: Oid, base: Oid) -> Result<Vec<Oid>, Un
     Ok(commits)
 }
 
-/// Verifies one commit's signature.
+/// Verifies one commit's signature, with keys judged at `now`.
 pub fn verify_commit(
     repo: &Repository,
     oid: Oid,
     trusted: &TrustedKeys,
+    now: i64,
 ) -> Result<Signer, Untrusted> {
     let commit_id = oid.to_string();
     let (signature, data) = match repo.extract_signature(&oid, None) {
@@ -121,7 +129,7 @@ pub fn verify_commit(
             commit: commit_id.clone(),
             detail: e.message().to_owned(),
         })?;
-        verify_ssh(&commit_id, &text, &data, &commit, &trusted.ssh)
+        verify_ssh(&commit_id, &text, &data, &commit, &trusted.ssh, now)
     } else if text.contains("-----BEGIN PGP SIGNATURE-----") {
         verify_pgp(&commit_id, &text, &data, trusted)
     } else {
@@ -171,17 +179,18 @@ fn verify_ssh(
     data: &[u8],
     commit: &Commit<'_>,
     signers: &[AllowedSigner],
+    now: i64,
 ) -> Result<Signer, Untrusted> {
     let signature = ssh_key::SshSig::from_pem(pem.trim()).map_err(|e| Untrusted::Malformed {
         commit: commit_id.to_owned(),
         detail: e.to_string(),
     })?;
     let email = String::from_utf8_lossy(commit.committer().email_bytes()).into_owned();
-    let time = commit.committer().when().seconds();
     let key_data = signature.public_key();
     let fingerprint = ssh_key::PublicKey::from(key_data.clone())
         .fingerprint(Default::default())
         .to_string();
+    let mut out_of_validity = None;
     for signer in signers.iter().filter(|s| s.key.key_data() == key_data) {
         let principal = signer
             .principals
@@ -191,18 +200,37 @@ fn verify_ssh(
             .namespaces
             .as_ref()
             .is_none_or(|n| n.iter().any(|n| n == GIT_NAMESPACE));
-        let time_ok = signer.valid_after.is_none_or(|t| time >= t)
-            && signer.valid_before.is_none_or(|t| time <= t);
         let verified = signer.key.verify(GIT_NAMESPACE, data, &signature).is_ok();
-        if let (Some(principal), true, true, true) = (principal, namespace_ok, time_ok, verified) {
-            return Ok(Signer::Ssh {
-                principal: principal.clone(),
-                fingerprint,
-            });
+        if let (Some(principal), true, true) = (principal, namespace_ok, verified) {
+            match valid_at(signer, now) {
+                Ok(()) => {
+                    return Ok(Signer::Ssh {
+                        principal: principal.clone(),
+                        fingerprint,
+                    });
+                }
+                Err(why) => out_of_validity = Some(why),
+            }
         }
     }
+    let detail = match out_of_validity {
+        Some(why) => format!("SSH key {fingerprint} is allowed for {email}, but {why}"),
+        None => format!("SSH key {fingerprint} is not allowed to sign for {email}"),
+    };
     Err(Untrusted::UnknownSigner {
         commit: commit_id.to_owned(),
-        detail: format!("SSH key {fingerprint} is not allowed to sign for {email}"),
+        detail,
     })
+}
+
+/// Whether an allowed signer's `valid-after`/`valid-before` hold at `now`;
+/// the error says which does not.
+fn valid_at(signer: &AllowedSigner, now: i64) -> Result<(), String> {
+    if let Some(after) = signer.valid_after.filter(|after| now < *after) {
+        return Err(format!("it is valid only from {}", utc(after)));
+    }
+    if let Some(before) = signer.valid_before.filter(|before| now > *before) {
+        return Err(format!("it was valid only until {}", utc(before)));
+    }
+    Ok(())
 }

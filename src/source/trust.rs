@@ -4,7 +4,8 @@
 //! `allowed_signers` follows ssh-keygen(1): `principals [options] keytype
 //! key [comment]`, principals a comma-separated list of patterns matched
 //! against the committer's e-mail, options `namespaces="..."`,
-//! `valid-after=`, `valid-before=` (`YYYYMMDD[HHMM[SS]]`, UTC). Certificate
+//! `valid-after=`, `valid-before=` (`YYYYMMDD[HHMM[SS]]`, UTC; judged by the
+//! verifier at the time of verification). Certificate
 //! authorities (`cert-authority`) are refused rather than silently ignored.
 
 use pgp::composed::{Deserializable, SignedPublicKey};
@@ -218,6 +219,11 @@ fn parse_time(text: &str) -> Result<i64, String> {
         + field(8..10) * 3600
         + field(10..12) * 60
         + field(12..14))
+}
+
+/// Seconds since the epoch as an RFC 3339 UTC time, for messages.
+pub fn utc(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds).map_or_else(|_| format!("{seconds} s"), |t| t.to_string())
 }
 
 /// Days since 1970-01-01 for a proleptic Gregorian date.

@@ -98,13 +98,24 @@ impl Keys {
 
     /// The trusted-keys file: the gpg public key and the trusted SSH key.
     pub fn trusted_text(&self) -> String {
+        self.trusted_text_with("")
+    }
+
+    /// The trusted-keys file, with more `allowed_signers` options (such as
+    /// `valid-before=20200101`) on the SSH key's line.
+    pub fn trusted_text_with(&self, options: &str) -> String {
+        let options = if options.is_empty() {
+            String::new()
+        } else {
+            format!(",{options}")
+        };
         let armored = run(Command::new("gpg").env("GNUPGHOME", self.gnupg()).args([
             "--armor",
             "--export",
             "signer@example.com",
         ]));
         format!(
-            "# release signers\n{armored}\nsigner@example.com namespaces=\"git\" {}\n",
+            "# release signers\n{armored}\nsigner@example.com namespaces=\"git\"{options} {}\n",
             self.ssh_pub("trusted")
         )
     }
@@ -118,6 +129,18 @@ impl Keys {
 /// Commits everything in `repo` (adding a file named after the message),
 /// signed as `sign` says; returns the commit id.
 pub fn commit_signed(repo: &DiskRepo, keys: &Keys, message: &str, sign: Sign<'_>) -> String {
+    commit_signed_dated(repo, keys, message, sign, None)
+}
+
+/// As [`commit_signed`], with author and committer dates the signer chose
+/// (any date git reads, e.g. `2019-06-01T12:00:00Z`).
+pub fn commit_signed_dated(
+    repo: &DiskRepo,
+    keys: &Keys,
+    message: &str,
+    sign: Sign<'_>,
+    date: Option<&str>,
+) -> String {
     let path = repo.path();
     if !path.join(".git").exists() {
         run(Command::new("git")
@@ -127,6 +150,10 @@ pub fn commit_signed(repo: &DiskRepo, keys: &Keys, message: &str, sign: Sign<'_>
     std::fs::write(path.join(format!("{message}.yaml")), "").unwrap();
     run(Command::new("git").args(["add", "-A"]).current_dir(path));
     let mut git = Command::new("git");
+    if let Some(date) = date {
+        git.env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date);
+    }
     git.current_dir(path).env("GNUPGHOME", keys.gnupg()).args([
         "-c",
         "user.name=Signer",
