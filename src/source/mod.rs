@@ -10,6 +10,7 @@ pub mod history;
 pub mod known_hosts;
 pub mod local;
 pub mod mirror;
+pub mod openpgp;
 pub mod signature;
 pub mod status;
 pub mod trust;

@@ -2,7 +2,9 @@
 //!
 //! A revision is accepted only if its tip and every commit since the last
 //! verified one are signed by a trusted key; for SSH signatures the key must
-//! also be allowed for the committer's e-mail and for the `git` namespace.
+//! also be allowed for the committer's e-mail and for the `git` namespace,
+//! for OpenPGP signatures the key must be neither revoked nor expired and a
+//! subkey must be bound for signing (see `openpgp`).
 //! Whether a key is valid is judged at `now`, the time of verification, never
 //! at the dates a commit carries: the signer writes those, so a retired key
 //! could otherwise sign today under a date from when it was valid. Commits
@@ -14,6 +16,7 @@ use git2::{Commit, Oid, Repository};
 use pgp::composed::{Deserializable, DetachedSignature};
 use pgp::types::KeyDetails;
 
+use super::openpgp::{self, KeyRefusal};
 use super::trust::{AllowedSigner, TrustedKeys, principal_matches, utc};
 
 /// The SSH signature namespace git uses.
@@ -54,6 +57,15 @@ pub enum Untrusted {
         commit: String,
         /// What was found.
         detail: String,
+    },
+    /// The signature verifies with a trusted OpenPGP key that may not sign
+    /// now (revoked, expired, or a subkey not bound for signing).
+    #[error("commit {commit} is signed by a trusted OpenPGP key that may not sign: {reason}")]
+    KeyNotValid {
+        /// The commit.
+        commit: String,
+        /// Why the key may not sign.
+        reason: KeyRefusal,
     },
     /// The signature cannot be read.
     #[error("commit {commit} has an unreadable signature: {detail}")]
@@ -131,7 +143,7 @@ pub fn verify_commit(
         })?;
         verify_ssh(&commit_id, &text, &data, &commit, &trusted.ssh, now)
     } else if text.contains("-----BEGIN PGP SIGNATURE-----") {
-        verify_pgp(&commit_id, &text, &data, trusted)
+        verify_pgp(&commit_id, &text, &data, trusted, now)
     } else {
         Err(Untrusted::Malformed {
             commit: commit_id,
@@ -146,23 +158,38 @@ fn verify_pgp(
     armored: &str,
     data: &[u8],
     trusted: &TrustedKeys,
+    now: i64,
 ) -> Result<Signer, Untrusted> {
     let (signature, _) =
         DetachedSignature::from_string(armored).map_err(|e| Untrusted::Malformed {
             commit: commit.to_owned(),
             detail: e.to_string(),
         })?;
-    for key in &trusted.pgp {
-        let primary = signature.verify(&key.primary_key, data).is_ok();
-        let subkey = key
-            .public_subkeys
-            .iter()
-            .any(|sub| signature.verify(&sub.key, data).is_ok());
-        if primary || subkey {
-            return Ok(Signer::Pgp {
-                fingerprint: hex::encode(key.primary_key.fingerprint().as_bytes()),
-            });
+    let mut refusal = None;
+    for cert in &trusted.pgp {
+        let verdict = if signature.verify(&cert.primary_key, data).is_ok() {
+            Some(openpgp::primary_may_sign(cert, now))
+        } else {
+            cert.public_subkeys
+                .iter()
+                .find(|sub| signature.verify(&sub.key, data).is_ok())
+                .map(|sub| openpgp::subkey_may_sign(cert, sub, now))
+        };
+        match verdict {
+            Some(Ok(())) => {
+                return Ok(Signer::Pgp {
+                    fingerprint: hex::encode(cert.primary_key.fingerprint().as_bytes()),
+                });
+            }
+            Some(Err(reason)) => refusal = Some(reason),
+            None => {}
         }
+    }
+    if let Some(reason) = refusal {
+        return Err(Untrusted::KeyNotValid {
+            commit: commit.to_owned(),
+            reason,
+        });
     }
     Err(Untrusted::UnknownSigner {
         commit: commit.to_owned(),

@@ -17,6 +17,8 @@ pub enum Sign<'a> {
     No,
     /// With the gpg key.
     Pgp,
+    /// With the named gpg key or subkey (`FINGERPRINT!` picks a subkey).
+    PgpKey(&'a str),
     /// With the named SSH key.
     Ssh(&'a str),
 }
@@ -86,6 +88,35 @@ impl Keys {
     /// The gpg home holding the key.
     pub fn gnupg(&self) -> PathBuf {
         self.dir.path().join("gnupg")
+    }
+
+    /// Runs gpg non-interactively on the keys' home; returns its output.
+    pub fn gpg(&self, args: &[&str]) -> String {
+        run(Command::new("gpg")
+            .env("GNUPGHOME", self.gnupg())
+            .args(["--batch", "--pinentry-mode", "loopback", "--passphrase", ""])
+            .args(args))
+    }
+
+    /// Runs gpg with `commands` on its standard input (for `--edit-key`).
+    pub fn gpg_commands(&self, args: &[&str], commands: &str) -> String {
+        let path = self.dir.path().join("gpg-commands");
+        std::fs::write(&path, commands).unwrap();
+        run(Command::new("gpg")
+            .env("GNUPGHOME", self.gnupg())
+            .args(["--batch", "--pinentry-mode", "loopback", "--passphrase", ""])
+            .args(["--command-fd", "0"])
+            .args(args)
+            .stdin(std::fs::File::open(path).unwrap()))
+    }
+
+    /// The fingerprints (primary key first) of the gpg key for `uid`.
+    pub fn pgp_fingerprints(&self, uid: &str) -> Vec<String> {
+        self.gpg(&["--with-colons", "--list-keys", uid])
+            .lines()
+            .filter(|l| l.starts_with("fpr:"))
+            .filter_map(|l| l.split(':').nth(9).map(str::to_owned))
+            .collect()
     }
 
     /// An SSH public key line.
@@ -165,6 +196,15 @@ pub fn commit_signed_dated(
         Sign::Pgp => git.args([
             "-c",
             &format!("user.signingkey={}", keys.pgp_fingerprint),
+            "commit",
+            "-q",
+            "-S",
+            "-m",
+            message,
+        ]),
+        Sign::PgpKey(key) => git.args([
+            "-c",
+            &format!("user.signingkey={key}"),
             "commit",
             "-q",
             "-S",
