@@ -1,0 +1,179 @@
+//! The loop closed in a real forge, on a real Karmada federation: a push to
+//! Gitea, Gitea's own webhook, the daemon applies it, and the commit shows
+//! `pending` then `success` with the flow count once Karmada's controllers
+//! put the flows in place; an invalid push ends as a failure naming the
+//! file; a webhook signed with the wrong secret fetches nothing.
+
+mod support;
+
+use std::time::Duration;
+
+use support::daemon::{Daemon, wait_until};
+use support::fixtures::Mcs;
+use support::gitea::{Clone, Gitea, Status};
+use support::sandbox::{start, unique};
+
+const SECRET: &str = "a-webhook-secret-gitea-signs-with";
+
+fn states(statuses: &[Status]) -> Vec<&str> {
+    statuses.iter().map(|s| s.state.as_str()).collect()
+}
+
+/// Waits until `sha`'s status is final; returns every status of it.
+fn settled(gitea: &Gitea, sha: &str, context: &str, daemon: &Daemon) -> Vec<Status> {
+    daemon.wait_for("a final commit status", Duration::from_secs(90), || {
+        gitea
+            .statuses("config", sha, context)
+            .iter()
+            .any(|s| s.state != "pending")
+    });
+    gitea.statuses("config", sha, context)
+}
+
+#[test]
+fn gitea_pushes_are_applied_and_each_commit_ends_with_one_true_status() {
+    let federation = start(&["--karmada", "--clusters", "clustera,clusterb", "--forge"]);
+    let gitea = Gitea::of(&federation);
+    let ns = federation.namespace_now("shop");
+    federation.service_now(&ns, "checkout");
+    let url = gitea.create_repo("config");
+    let work = Clone::new(&gitea.push_url("config"));
+    let checkout = Mcs::new(&ns, "checkout")
+        .providers(&["clustera"])
+        .consumers(&["clusterb"]);
+    work.write("checkout.yaml", &checkout.yaml());
+    let first = work.commit_and_push("checkout: clustera serves clusterb");
+
+    let secrets = tempfile::tempdir().unwrap();
+    let secret = secrets.path().join("webhook");
+    std::fs::write(&secret, SECRET).unwrap();
+    let instance = unique("forge");
+    let context = format!("mcs-gitops/{instance}");
+    let token = gitea.token_file.to_str().unwrap();
+    let daemon = Daemon::start(
+        &federation,
+        &url,
+        &instance,
+        &[
+            "--interval",
+            "1h",
+            "--git-username",
+            &gitea.user,
+            "--git-token-file",
+            token,
+            "--forge",
+            "gitea",
+            "--forge-token-file",
+            token,
+            "--webhook-secret-file",
+            secret.to_str().unwrap(),
+        ],
+    );
+    let statuses = settled(&gitea, &first, &context, &daemon);
+    assert_eq!(states(&statuses), ["pending", "success"], "{statuses:?}");
+    assert_eq!(
+        statuses[1].description,
+        "1 MCS applied, 1 of 1 flows in place"
+    );
+    assert_eq!(
+        statuses[1].target_url,
+        format!(
+            "{}/{}/config/src/branch/mcs-gitops/status/STATUS.md",
+            gitea.url, gitea.user
+        )
+    );
+
+    let hooks = format!("http://127.0.0.1:{}/hooks/git", daemon.port);
+    gitea.add_webhook("config", &hooks, SECRET);
+    let wider = Mcs::new(&ns, "checkout")
+        .providers(&["clustera", "clusterb"])
+        .consumers(&["clusterb", "clustera"]);
+    work.write("checkout.yaml", &wider.yaml());
+    let second = work.commit_and_push("checkout: both serve both");
+    let statuses = settled(&gitea, &second, &context, &daemon);
+    assert_eq!(states(&statuses), ["pending", "success"], "{statuses:?}");
+    assert!(
+        statuses[1].description.starts_with("1 MCS applied, "),
+        "{statuses:?}"
+    );
+    assert!(
+        daemon
+            .logs()
+            .contains("verified push webhook: fetching now")
+    );
+
+    work.write(
+        "checkout.yaml",
+        "kind: MultiClusterService\nmetadata: {name: checkout\n",
+    );
+    let broken = work.commit_and_push("checkout: broken");
+    let statuses = settled(&gitea, &broken, &context, &daemon);
+    assert_eq!(states(&statuses), ["pending", "failure"], "{statuses:?}");
+    assert!(
+        statuses[1].description.starts_with("invalid: "),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[1].description.ends_with(" in checkout.yaml"),
+        "{statuses:?}"
+    );
+    assert!(
+        federation.mcs(&ns, "checkout").is_some(),
+        "the last good state stays"
+    );
+
+    let token_text = std::fs::read_to_string(token).unwrap();
+    assert!(
+        !daemon.logs().contains(token_text.trim()),
+        "the token leaked into the log"
+    );
+}
+
+#[test]
+fn a_webhook_gitea_signs_with_the_wrong_secret_fetches_nothing() {
+    let sandbox = start(&["--forge"]);
+    let gitea = Gitea::of(&sandbox);
+    let url = gitea.create_repo("config");
+    let work = Clone::new(&gitea.push_url("config"));
+    work.write("README.md", "config\n");
+    work.commit_and_push("first");
+    let secrets = tempfile::tempdir().unwrap();
+    let secret = secrets.path().join("webhook");
+    std::fs::write(&secret, SECRET).unwrap();
+    let token = gitea.token_file.to_str().unwrap();
+    let daemon = Daemon::start(
+        &sandbox,
+        &url,
+        &unique("wrong-secret"),
+        &[
+            "--interval",
+            "1h",
+            "--dry-run",
+            "--no-status",
+            "--git-username",
+            &gitea.user,
+            "--git-token-file",
+            token,
+            "--webhook-secret-file",
+            secret.to_str().unwrap(),
+        ],
+    );
+    let hooks = format!("http://127.0.0.1:{}/hooks/git", daemon.port);
+    gitea.add_webhook("config", &hooks, "not-the-secret");
+    work.write("README.md", "config, again\n");
+    work.commit_and_push("second");
+    wait_until(
+        "the signed delivery rejected",
+        Duration::from_secs(30),
+        || {
+            daemon
+                .logs()
+                .contains("webhook with a missing or invalid signature rejected")
+        },
+    );
+    assert!(
+        !daemon.logs().contains("verified push webhook"),
+        "{}",
+        daemon.logs()
+    );
+}
