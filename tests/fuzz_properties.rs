@@ -10,8 +10,9 @@
 //! - The webhook verifier (`judge`): it never panics on arbitrary headers and
 //!   bodies; a correct signature always verifies; a changed body, signature
 //!   or token never does.
-//! - The `known_hosts` reader: it never panics, and generated lines read
-//!   back as the entries they were written from.
+//! - The `known_hosts` reader: it never panics, generated lines (patterns
+//!   and hashed names, with and without markers) read back as the entries
+//!   they were written from, and a host matches itself on port 22 only.
 //!
 //! Each property runs `PROPTEST_CASES` cases (the defaults below keep each
 //! test within a few seconds on a debug build); set it higher for a longer run.
@@ -22,7 +23,7 @@ use std::path::{Path, PathBuf};
 use mcs_gitops::daemon::webhook::{Forge, Verdict, judge, pushed_ref, sign};
 use mcs_gitops::manifest::{self, Desired, MultiClusterService, Policy, RepoFile};
 use mcs_gitops::source::auth::Secret;
-use mcs_gitops::source::known_hosts::{self, Entry};
+use mcs_gitops::source::known_hosts::{self, Entry, HostNames, Marker};
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
 
@@ -849,25 +850,44 @@ fn entry() -> impl Strategy<Value = Entry> {
         "\\*\\.[a-z]{1,10}\\.com",
         "![a-z]{1,8}",
     ];
+    let hosts = prop_oneof![
+        prop::collection::vec(host, 1..4).prop_map(HostNames::Patterns),
+        (
+            prop::collection::vec(any::<u8>(), 20),
+            prop::collection::vec(any::<u8>(), 20)
+        )
+            .prop_map(|(salt, hash)| HostNames::Hashed { salt, hash }),
+    ];
     (
-        prop::collection::vec(host, 1..4),
+        hosts,
         prop::sample::select(vec!["ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256"]),
         prop::collection::vec(any::<u8>(), 1..80),
-        any::<bool>(),
+        prop::sample::select(vec![
+            None,
+            Some(Marker::Revoked),
+            Some(Marker::CertAuthority),
+        ]),
     )
-        .prop_map(|(hosts, key_type, key, revoked)| Entry {
+        .prop_map(|(hosts, key_type, key, marker)| Entry {
+            marker,
             hosts,
             key_type: key_type.to_owned(),
             key,
-            revoked,
         })
 }
 
 fn line(entry: &Entry, comment: &str) -> String {
-    let marker = if entry.revoked { "@revoked " } else { "" };
+    let marker = match entry.marker {
+        None => "",
+        Some(Marker::Revoked) => "@revoked ",
+        Some(Marker::CertAuthority) => "@cert-authority ",
+    };
+    let hosts = match &entry.hosts {
+        HostNames::Patterns(patterns) => patterns.join(","),
+        HostNames::Hashed { salt, hash } => format!("|1|{}|{}", base64(salt), base64(hash)),
+    };
     format!(
-        "{marker}{} {} {} {comment}",
-        entry.hosts.join(","),
+        "{marker}{hosts} {} {} {comment}",
         entry.key_type,
         base64(&entry.key)
     )
@@ -881,8 +901,10 @@ proptest! {
         let entries = known_hosts::parse(&text);
         let _ = known_hosts::parse(&String::from_utf8_lossy(&bytes));
         for entry in &entries {
-            for host in &entry.hosts {
-                let _ = known_hosts::pinned_in(&entries, host, &entry.key);
+            if let HostNames::Patterns(patterns) = &entry.hosts {
+                for host in patterns {
+                    let _ = known_hosts::check(&entries, host, 22, &entry.key);
+                }
             }
         }
         let _ = known_hosts::decode_base64(&text);
@@ -892,7 +914,7 @@ proptest! {
     fn generated_known_hosts_lines_read_back_as_their_entries(
         entries in prop::collection::vec(entry(), 0..6),
         comment in "[ -~]{0,20}",
-        noise in prop::sample::select(vec!["", "# comment", "   ", "|1|hashed= ssh-ed25519 AAAA", "@cert-authority * ssh-rsa AAAA"]),
+        noise in prop::sample::select(vec!["", "# comment", "   ", "|1|hashed= ssh-ed25519 AAAA", "@unknown-marker * ssh-rsa AAAA"]),
     ) {
         let mut text = String::new();
         for entry in &entries {
@@ -907,14 +929,20 @@ proptest! {
     }
 
     #[test]
-    fn host_patterns_never_panic_and_a_host_matches_itself(
+    fn host_patterns_never_panic_and_a_host_matches_itself_on_port_22_only(
         pattern in "[a-z*?!\\[\\]:.0-9]{0,30}",
         host in "[a-z.0-9]{1,30}",
+        port in 1u16..,
     ) {
         let key = b"key".to_vec();
-        let entry = |hosts: Vec<String>| Entry { hosts, key_type: "ssh-ed25519".to_owned(), key: key.clone(), revoked: false };
-        let _ = known_hosts::pinned_in(&[entry(vec![pattern])], &host, &key);
-        prop_assert!(known_hosts::pinned_in(&[entry(vec![host.clone()])], &host, &key));
+        let entry = |hosts: Vec<String>| Entry { marker: None, hosts: HostNames::Patterns(hosts), key_type: "ssh-ed25519".to_owned(), key: key.clone() };
+        let _ = known_hosts::check(&[entry(vec![pattern])], &host, port, &key);
+        prop_assert!(known_hosts::check(&[entry(vec![host.clone()])], &host, 22, &key).is_ok());
+        let bracketed = format!("[{host}]:{port}");
+        prop_assert_eq!(known_hosts::check(&[entry(vec![host.clone()])], &host, port, &key).is_ok(), port == 22);
+        prop_assert_eq!(known_hosts::check(&[entry(vec![bracketed])], &host, port, &key).is_ok(), port != 22);
+        let negated = format!("!{host}");
+        prop_assert!(known_hosts::check(&[entry(vec![negated])], &host, 22, &key).is_err());
     }
 }
 

@@ -3,9 +3,10 @@
 //! libgit2 calls the credential callback again each time the server refuses;
 //! the callbacks here count attempts and give up instead of looping. libssh2
 //! ignores `known_hosts`, so the SSH host key is checked here, against a
-//! pinned `known_hosts` file, before any credential is sent.
+//! pinned `known_hosts` file (for the remote's host and port), before any
+//! credential is sent.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -66,13 +67,29 @@ pub enum GitAuth {
 /// Credential attempts before giving up.
 const MAX_ATTEMPTS: u32 = 2;
 
+/// What the callbacks of one connection remember: the credential attempts,
+/// and why the host key was refused (libgit2 replaces the callback's message
+/// with its own, so the reason is kept here for the error).
+#[derive(Debug, Default)]
+pub struct Connection {
+    attempts: Cell<u32>,
+    host_key_refusal: RefCell<Option<String>>,
+}
+
+impl Connection {
+    /// Why the SSH host key was refused, if it was.
+    pub fn host_key_refusal(&self) -> Option<String> {
+        self.host_key_refusal.borrow().clone()
+    }
+}
+
 /// Callbacks that authenticate as `auth` to the host of `remote` only, and
 /// pin SSH host keys. A server that redirects elsewhere never receives the
 /// credentials: they are refused for any other host.
 pub fn callbacks<'a>(
     auth: &'a GitAuth,
     remote: &'a str,
-    attempts: &'a Cell<u32>,
+    connection: &'a Connection,
 ) -> RemoteCallbacks<'a> {
     let mut callbacks = RemoteCallbacks::new();
     callbacks.credentials(move |url, username, allowed| {
@@ -83,6 +100,7 @@ pub fn callbacks<'a>(
                 host_of(remote)
             )));
         }
+        let attempts = &connection.attempts;
         attempts.set(attempts.get() + 1);
         if attempts.get() > MAX_ATTEMPTS {
             return Err(git2::Error::from_str(
@@ -92,21 +110,18 @@ pub fn callbacks<'a>(
         credential(auth, username, allowed)
     });
     if let GitAuth::SshKey { known_hosts, .. } = auth {
+        let port = ssh_port_of(remote);
         callbacks.certificate_check(move |cert, host| {
             let Some(key) = cert.as_hostkey().and_then(|k| k.hostkey()) else {
                 return Ok(CertificateCheckStatus::CertificatePassthrough);
             };
-            match super::known_hosts::is_pinned(known_hosts, host, key) {
-                Ok(true) => Ok(CertificateCheckStatus::CertificateOk),
-                Ok(false) => Err(git2::Error::from_str(&format!(
-                    "the SSH host key of {host} is not in {}",
-                    known_hosts.display()
-                ))),
-                Err(error) => Err(git2::Error::from_str(&format!(
-                    "reading {}: {error}",
-                    known_hosts.display()
-                ))),
-            }
+            let refusal = match super::known_hosts::check_file(known_hosts, host, port, key) {
+                Ok(Ok(())) => return Ok(CertificateCheckStatus::CertificateOk),
+                Ok(Err(refusal)) => refusal.to_string(),
+                Err(error) => format!("reading {}: {error}", known_hosts.display()),
+            };
+            *connection.host_key_refusal.borrow_mut() = Some(refusal.clone());
+            Err(git2::Error::from_str(&refusal))
         });
     }
     callbacks
@@ -154,6 +169,23 @@ pub fn host_of(url: &str) -> String {
     host.to_ascii_lowercase()
 }
 
+/// The SSH port a remote URL names (`ssh://host:2222/...`), else 22 (the
+/// scp-like `user@host:path` form has no port).
+pub fn ssh_port_of(url: &str) -> u16 {
+    let Some((_, rest)) = url.split_once("://") else {
+        return 22;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let port = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.split_once("]:").map(|(_, port)| port),
+        None => host.split_once(':').map(|(_, port)| port),
+    };
+    port.and_then(|p| p.parse().ok()).unwrap_or(22)
+}
+
 /// A URL with any user name and password removed, for logs.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -195,6 +227,14 @@ mod tests {
             host_of("http://127.0.0.1:80/x"),
             host_of("http://127.0.0.2:80/x")
         );
+    }
+
+    #[test]
+    fn the_ssh_port_is_the_urls_or_22() {
+        assert_eq!(ssh_port_of("ssh://git@host:2222/repo"), 2222);
+        assert_eq!(ssh_port_of("ssh://git@[::1]:2200/repo"), 2200);
+        assert_eq!(ssh_port_of("ssh://git@host/repo"), 22);
+        assert_eq!(ssh_port_of("git@host:org/repo.git"), 22);
     }
 
     #[test]

@@ -5,12 +5,11 @@
 //! A local repository path is used in place, without a mirror: its branch is
 //! read directly and the status branch is written into it.
 
-use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
 use git2::{AutotagOption, Direction, FetchOptions, Oid, PushOptions, RemoteRedirect, Repository};
 
-use super::auth::{GitAuth, callbacks, redact_url};
+use super::auth::{Connection, GitAuth, callbacks, redact_url};
 
 /// Errors talking to a Git remote or repository.
 #[derive(Debug, thiserror::Error)]
@@ -141,18 +140,13 @@ impl Origin {
                     })
             }
             Origin::Remote { repo, url, auth } => {
-                let attempts = Cell::new(0);
-                let mut remote = repo
-                    .remote_anonymous(url)
-                    .map_err(|e| self.list_error(&e))?;
+                let session = Connection::default();
+                let error = |e: git2::Error| self.list_error(&e, &session);
+                let mut remote = repo.remote_anonymous(url).map_err(error)?;
                 let connection = remote
-                    .connect_auth(
-                        Direction::Fetch,
-                        Some(callbacks(auth, url, &attempts)),
-                        None,
-                    )
-                    .map_err(|e| self.list_error(&e))?;
-                let heads = connection.list().map_err(|e| self.list_error(&e))?;
+                    .connect_auth(Direction::Fetch, Some(callbacks(auth, url, &session)), None)
+                    .map_err(error)?;
+                let heads = connection.list().map_err(error)?;
                 heads
                     .iter()
                     .find(|h| h.name() == refname)
@@ -170,21 +164,21 @@ impl Origin {
         let Origin::Remote { repo, url, auth } = self else {
             return Ok(());
         };
-        let attempts = Cell::new(0);
+        let session = Connection::default();
         let mut remote = repo
             .remote_anonymous(url)
-            .map_err(|e| self.fetch_error(&e))?;
+            .map_err(|e| self.fetch_error(&e, &session))?;
         let refspecs: Vec<String> = branches
             .iter()
             .map(|b| format!("+refs/heads/{b}:refs/heads/{b}"))
             .collect();
         let mut options = FetchOptions::new();
-        options.remote_callbacks(callbacks(auth, url, &attempts));
+        options.remote_callbacks(callbacks(auth, url, &session));
         options.download_tags(AutotagOption::None);
         options.follow_redirects(RemoteRedirect::None);
-        remote
-            .fetch(&refspecs, Some(&mut options), None)
-            .map_err(|e| self.fetch_error(&e))
+        let fetched = remote.fetch(&refspecs, Some(&mut options), None);
+        drop(options);
+        fetched.map_err(|e| self.fetch_error(&e, &session))
     }
 
     /// Pushes local `refs/heads/<branch>` to the remote without forcing
@@ -194,12 +188,12 @@ impl Origin {
             return Ok(());
         };
         let refname = format!("refs/heads/{branch}");
-        let attempts = Cell::new(0);
+        let session = Connection::default();
         let rejection: std::cell::RefCell<Option<String>> = Default::default();
         let mut remote = repo
             .remote_anonymous(url)
-            .map_err(|e| self.push_error(&e))?;
-        let mut cbs = callbacks(auth, url, &attempts);
+            .map_err(|e| self.push_error(&e, &session))?;
+        let mut cbs = callbacks(auth, url, &session);
         cbs.push_update_reference(|_, status| {
             if let Some(message) = status {
                 *rejection.borrow_mut() = Some(message.to_owned());
@@ -209,11 +203,10 @@ impl Origin {
         let mut options = PushOptions::new();
         options.remote_callbacks(cbs);
         options.follow_redirects(RemoteRedirect::None);
-        remote
-            .push(&[format!("{refname}:{refname}")], Some(&mut options))
-            .map_err(|e| self.push_error(&e))?;
-        drop(remote);
+        let pushed = remote.push(&[format!("{refname}:{refname}")], Some(&mut options));
         drop(options);
+        pushed.map_err(|e| self.push_error(&e, &session))?;
+        drop(remote);
         match rejection.into_inner() {
             Some(message) => Err(RemoteError::PushRejected {
                 refname,
@@ -224,26 +217,22 @@ impl Origin {
         }
     }
 
-    fn list_error(&self, e: &git2::Error) -> RemoteError {
-        let mut message = e.message().to_owned();
-        if message.contains("hostkey") {
-            message.push_str(" (the server's host key is not pinned in --ssh-known-hosts)");
-        }
+    fn list_error(&self, e: &git2::Error, session: &Connection) -> RemoteError {
         RemoteError::ListRefs {
             url: self.display(),
-            message,
+            message: with_host_key_refusal(e, session),
         }
     }
 
-    fn fetch_error(&self, e: &git2::Error) -> RemoteError {
+    fn fetch_error(&self, e: &git2::Error, session: &Connection) -> RemoteError {
         RemoteError::Fetch {
             url: self.display(),
-            message: e.message().to_owned(),
+            message: with_host_key_refusal(e, session),
         }
     }
 
-    fn push_error(&self, e: &git2::Error) -> RemoteError {
-        let message = e.message().to_owned();
+    fn push_error(&self, e: &git2::Error, session: &Connection) -> RemoteError {
+        let message = with_host_key_refusal(e, session);
         if e.code() == git2::ErrorCode::NotFastForward || message.contains("fast-forward") {
             return RemoteError::PushRejected {
                 refname: String::new(),
@@ -278,4 +267,16 @@ fn mirror_name(url: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(redact_url(url).as_bytes());
     format!("mirror-{}", &hex::encode(digest)[..16])
+}
+
+/// libgit2's message, with why the host key was refused when it was (libgit2
+/// only says the host key is invalid or unknown).
+fn with_host_key_refusal(e: &git2::Error, session: &Connection) -> String {
+    let message = e.message().to_owned();
+    match session.host_key_refusal() {
+        Some(refusal) => format!(
+            "{message} (the server's host key is not pinned in --ssh-known-hosts: {refusal})"
+        ),
+        None => message,
+    }
 }
