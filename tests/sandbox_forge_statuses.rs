@@ -34,15 +34,15 @@ fn settled(gitea: &Gitea, sha: &str, context: &str, daemon: &Daemon) -> Vec<Stat
 fn gitea_pushes_are_applied_and_each_commit_ends_with_one_true_status() {
     let federation = start(&["--karmada", "--clusters", "clustera,clusterb", "--forge"]);
     let gitea = Gitea::of(&federation);
-    let ns = federation.namespace_now("shop");
-    federation.service_now(&ns, "checkout");
+    // default/foo's Service and clusterb's endpoints for it are in place
+    // (the sandbox creates them for examples-repo), so its flow can settle.
     let url = gitea.create_repo("config");
     let work = Clone::new(&gitea.push_url("config"));
-    let checkout = Mcs::new(&ns, "checkout")
-        .providers(&["clustera"])
-        .consumers(&["clusterb"]);
-    work.write("checkout.yaml", &checkout.yaml());
-    let first = work.commit_and_push("checkout: clustera serves clusterb");
+    let foo = Mcs::new("default", "foo")
+        .providers(&["clusterb"])
+        .consumers(&["clustera"]);
+    work.write("foo.yaml", &foo.yaml());
+    let first = work.commit_and_push("foo: clusterb serves clustera");
 
     let secrets = tempfile::tempdir().unwrap();
     let secret = secrets.path().join("webhook");
@@ -85,28 +85,28 @@ fn gitea_pushes_are_applied_and_each_commit_ends_with_one_true_status() {
 
     let hooks = format!("http://127.0.0.1:{}/hooks/git", daemon.port);
     gitea.add_webhook("config", &hooks, SECRET);
-    let wider = Mcs::new(&ns, "checkout")
-        .providers(&["clustera", "clusterb"])
-        .consumers(&["clusterb", "clustera"]);
-    work.write("checkout.yaml", &wider.yaml());
-    let second = work.commit_and_push("checkout: both serve both");
+    let labelled = foo.metadata_line("labels: {team: web}");
+    work.write("foo.yaml", &labelled.yaml());
+    let second = work.commit_and_push("foo: owned by team web");
     let statuses = settled(&gitea, &second, &context, &daemon);
     assert_eq!(states(&statuses), ["pending", "success"], "{statuses:?}");
-    assert!(
-        statuses[1].description.starts_with("1 MCS applied, "),
-        "{statuses:?}"
+    assert_eq!(
+        statuses[1].description,
+        "1 MCS applied, 1 of 1 flows in place"
     );
-    assert!(
+    // A run started by Karmada's status updates may see the push first;
+    // Gitea's own delivery arrives either way.
+    daemon.wait_for("Gitea's push webhook", Duration::from_secs(20), || {
         daemon
             .logs()
             .contains("verified push webhook: fetching now")
-    );
+    });
 
     work.write(
-        "checkout.yaml",
-        "kind: MultiClusterService\nmetadata: {name: checkout\n",
+        "foo.yaml",
+        "kind: MultiClusterService\nmetadata: {name: foo\n",
     );
-    let broken = work.commit_and_push("checkout: broken");
+    let broken = work.commit_and_push("foo: broken");
     let statuses = settled(&gitea, &broken, &context, &daemon);
     assert_eq!(states(&statuses), ["pending", "failure"], "{statuses:?}");
     assert!(
@@ -114,11 +114,11 @@ fn gitea_pushes_are_applied_and_each_commit_ends_with_one_true_status() {
         "{statuses:?}"
     );
     assert!(
-        statuses[1].description.ends_with(" in checkout.yaml"),
+        statuses[1].description.ends_with(" in foo.yaml"),
         "{statuses:?}"
     );
     assert!(
-        federation.mcs(&ns, "checkout").is_some(),
+        federation.mcs("default", "foo").is_some(),
         "the last good state stays"
     );
 
