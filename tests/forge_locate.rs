@@ -164,3 +164,36 @@ fn descriptions_are_one_line_a_forge_shows_whole() {
     assert_eq!(status.description.chars().count(), 140);
     assert!(status.description.ends_with('…'));
 }
+
+#[test]
+fn a_final_status_of_the_context_is_found_in_each_forges_listing() {
+    use serde_json::json;
+    let github = json!([
+        { "state": "pending", "context": "mcs-gitops/default" },
+        { "state": "success", "context": "ci/other" }
+    ]);
+    assert_eq!(
+        api::has_final_status(Kind::GitHub, &github, "mcs-gitops/default"),
+        Some(false)
+    );
+    let gitea = json!([{ "status": "success", "context": "mcs-gitops/default" }]);
+    assert_eq!(
+        api::has_final_status(Kind::Gitea, &gitea, "mcs-gitops/default"),
+        Some(true)
+    );
+    let gitlab = json!([{ "status": "failed", "name": "mcs-gitops/default" }]);
+    assert_eq!(
+        api::has_final_status(Kind::GitLab, &gitlab, "mcs-gitops/default"),
+        Some(true)
+    );
+    let repo = Repository::parse(Kind::GitHub, "o/r").unwrap();
+    assert_eq!(
+        api::list_statuses(Kind::GitHub, &repo, "abc", "x").path,
+        "/repos/o/r/commits/abc/statuses?per_page=100"
+    );
+    let project = Repository::parse(Kind::GitLab, "g/p").unwrap();
+    assert_eq!(
+        api::list_statuses(Kind::GitLab, &project, "abc", "mcs-gitops/default").path,
+        "/projects/g%2Fp/repository/commits/abc/statuses?name=mcs-gitops%2Fdefault&per_page=100"
+    );
+}

@@ -50,25 +50,22 @@ fn gitea_pushes_are_applied_and_each_commit_ends_with_one_true_status() {
     let instance = unique("forge");
     let context = format!("mcs-gitops/{instance}");
     let token = gitea.token_file.to_str().unwrap();
-    let daemon = Daemon::start(
-        &federation,
-        &url,
-        &instance,
-        &[
-            "--interval",
-            "1h",
-            "--git-username",
-            &gitea.user,
-            "--git-token-file",
-            token,
-            "--forge",
-            "gitea",
-            "--forge-token-file",
-            token,
-            "--webhook-secret-file",
-            secret.to_str().unwrap(),
-        ],
-    );
+    let secret_path = secret.to_str().unwrap();
+    let args = [
+        "--interval",
+        "1h",
+        "--git-username",
+        &gitea.user,
+        "--git-token-file",
+        token,
+        "--forge",
+        "gitea",
+        "--forge-token-file",
+        token,
+        "--webhook-secret-file",
+        secret_path,
+    ];
+    let daemon = Daemon::start(&federation, &url, &instance, &args);
     let statuses = settled(&gitea, &first, &context, &daemon);
     assert_eq!(states(&statuses), ["pending", "success"], "{statuses:?}");
     assert_eq!(
@@ -127,6 +124,22 @@ fn gitea_pushes_are_applied_and_each_commit_ends_with_one_true_status() {
         !daemon.logs().contains(token_text.trim()),
         "the token leaked into the log"
     );
+
+    // A restarted daemon takes the same commit again, and leaves its final
+    // status as it is rather than setting it back to pending.
+    drop(daemon);
+    let restarted = Daemon::start(&federation, &url, &instance, &args);
+    restarted.wait_for(
+        "the restarted daemon's first run",
+        Duration::from_secs(30),
+        || {
+            restarted
+                .logs()
+                .contains("the commit already shows a final status")
+        },
+    );
+    let statuses = gitea.statuses("config", &broken, &context);
+    assert_eq!(states(&statuses), ["pending", "failure"], "{statuses:?}");
 }
 
 #[test]

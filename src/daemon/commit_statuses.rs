@@ -95,6 +95,14 @@ impl Tracker {
         posts
     }
 
+    /// The forge already shows a final status for `sha` (posted before a
+    /// restart): nothing more is posted for it.
+    pub fn known_final(&mut self, sha: &str) {
+        if let Some(current) = self.current.as_mut().filter(|c| c.sha == sha) {
+            current.finished = true;
+        }
+    }
+
     /// When the current commit's flows run out of time, if they can.
     pub fn deadline(&self) -> Option<Instant> {
         let current = self.current.as_ref().filter(|c| !c.finished)?;
@@ -228,6 +236,22 @@ mod tests {
             posts[0].status.description,
             "superseded by b before its flows were in place"
         );
+    }
+
+    #[test]
+    fn a_commit_the_forge_already_shows_as_final_gets_nothing_more() {
+        let mut tracker = Tracker::new(Duration::from_secs(60));
+        let t0 = Instant::now();
+        tracker.observe("a", Seen::Taken, t0);
+        tracker.known_final("a");
+        assert!(
+            tracker
+                .observe("a", Seen::Applied(count(0, 1)), t0)
+                .is_empty()
+        );
+        assert_eq!(tracker.deadline(), None);
+        let posts = tracker.observe("b", Seen::Taken, t0);
+        assert_eq!(states(&posts), [("b".into(), CommitState::Pending)]);
     }
 
     #[test]

@@ -64,6 +64,7 @@ async fn run(
     shutdown: CancellationToken,
 ) {
     let mut tracker = Tracker::new(config.settle);
+    let mut checked = None;
     loop {
         let deadline = tracker.deadline().map(Instant::from_std);
         let timer = async {
@@ -81,12 +82,43 @@ async fn run(
             () = timer => tracker.expire(std::time::Instant::now()).into_iter().collect(),
         };
         for post in posts {
+            if skip(&config, &mut tracker, &mut checked, &post).await {
+                continue;
+            }
             tokio::select! {
                 () = shutdown.cancelled() => return,
                 () = deliver(&config, &post) => {}
             }
         }
     }
+}
+
+/// Whether `post` is left out: the first status of a commit is checked
+/// against the forge, and a commit that already shows a final status (from
+/// before a restart, or another replica) is never set back to pending.
+async fn skip(
+    config: &ForgeStatuses,
+    tracker: &mut Tracker,
+    checked: &mut Option<(String, bool)>,
+    post: &Post,
+) -> bool {
+    if let Some((_, final_already)) = checked.as_ref().filter(|(sha, _)| *sha == post.sha) {
+        return *final_already;
+    }
+    let lookup = config
+        .forge
+        .has_final_status(&config.repo, &post.sha, &config.context)
+        .await;
+    let final_already = lookup.unwrap_or_else(|error| {
+        tracing::debug!(%error, commit = %post.sha, "statuses not read; posting as if none");
+        false
+    });
+    if final_already {
+        tracing::info!(commit = %post.sha, "the commit already shows a final status; leaving it");
+        tracker.known_final(&post.sha);
+    }
+    *checked = Some((post.sha.clone(), final_already));
+    final_already
 }
 
 /// Posts one status, retrying what may pass.

@@ -101,6 +101,44 @@ fn state_name(kind: Kind, state: CommitState) -> &'static str {
     }
 }
 
+/// The statuses of commit `sha` (newest first on every forge; GitLab's
+/// filtered to `context`).
+pub fn list_statuses(kind: Kind, repo: &Repository, sha: &str, context: &str) -> Request {
+    let root = repo_root(kind, repo);
+    let path = match kind {
+        Kind::GitHub => format!("{root}/commits/{sha}/statuses?per_page={PAGE_SIZE}"),
+        Kind::Gitea => format!("{root}/statuses/{sha}?limit=50"),
+        Kind::GitLab => format!(
+            "{root}/repository/commits/{sha}/statuses?name={}&per_page={PAGE_SIZE}",
+            encode_path(context)
+        ),
+    };
+    Request {
+        method: Method::Get,
+        path,
+        body: None,
+    }
+}
+
+/// Whether a list of statuses holds a final one (success, failure, error)
+/// for `context`. `None` when the answer is not such a list.
+pub fn has_final_status(kind: Kind, value: &Value, context: &str) -> Option<bool> {
+    let items = value.as_array()?;
+    let (context_key, state_key) = match kind {
+        Kind::GitHub => ("context", "state"),
+        Kind::Gitea => ("context", "status"),
+        Kind::GitLab => ("name", "status"),
+    };
+    Some(items.iter().any(|item| {
+        let state = item.get(state_key).and_then(Value::as_str).unwrap_or("");
+        item.get(context_key).and_then(Value::as_str) == Some(context)
+            && matches!(
+                state,
+                "success" | "failure" | "error" | "failed" | "canceled"
+            )
+    }))
+}
+
 /// Who the token is.
 pub fn current_user() -> Request {
     Request {

@@ -76,6 +76,20 @@ impl Forge {
             .map(drop)
     }
 
+    /// Whether commit `sha` already carries a final status `context` (a
+    /// restarted daemon must not set a settled commit back to pending).
+    pub async fn has_final_status(
+        &self,
+        repo: &Repository,
+        sha: &str,
+        context: &str,
+    ) -> Result<bool, ForgeError> {
+        let what = format!("reading the statuses of {sha}");
+        let request = api::list_statuses(self.kind, repo, sha, context);
+        let value = self.call(&what, &request).await?;
+        api::has_final_status(self.kind, &value, context).ok_or_else(|| self.unexpected(&what))
+    }
+
     /// The user the token acts as.
     pub async fn current_user(&self) -> Result<User, ForgeError> {
         let what = "reading the token's user";
