@@ -118,7 +118,7 @@ fn a_git_remote_down_for_several_intervals_is_reported_and_recovered_from() {
     let daemon = Daemon::start(sandbox, &url, &unique("down"), &[]);
     // The other tests of this file apply thousands of objects at the same
     // time on two cores: the first live read can take a while.
-    wait_until("readiness", Duration::from_secs(120), || {
+    daemon.wait_for("readiness", Duration::from_secs(120), || {
         daemon.get("/readyz").0 == 200
     });
 

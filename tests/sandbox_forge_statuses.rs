@@ -11,12 +11,19 @@ use std::time::Duration;
 use support::daemon::{Daemon, wait_until};
 use support::fixtures::Mcs;
 use support::gitea::{Clone, Gitea, Status};
-use support::sandbox::{start, unique};
+use support::sandbox::{Sandbox, start, unique};
 
 const SECRET: &str = "a-webhook-secret-gitea-signs-with";
 
 fn states(statuses: &[Status]) -> Vec<&str> {
     statuses.iter().map(|s| s.state.as_str()).collect()
+}
+
+/// A plain control plane with a forge, shared by the tests that need no
+/// Karmada controllers.
+fn plain_with_forge() -> &'static Sandbox {
+    static SANDBOX: std::sync::OnceLock<Sandbox> = std::sync::OnceLock::new();
+    SANDBOX.get_or_init(|| start(&["--forge"]))
 }
 
 /// Waits until `sha`'s status is final; returns every status of it.
@@ -144,8 +151,8 @@ fn gitea_pushes_are_applied_and_each_commit_ends_with_one_true_status() {
 
 #[test]
 fn a_webhook_gitea_signs_with_the_wrong_secret_fetches_nothing() {
-    let sandbox = start(&["--forge"]);
-    let gitea = Gitea::of(&sandbox);
+    let sandbox = plain_with_forge();
+    let gitea = Gitea::of(sandbox);
     let url = gitea.create_repo("config");
     let work = Clone::new(&gitea.push_url("config"));
     work.write("README.md", "config\n");
@@ -155,7 +162,7 @@ fn a_webhook_gitea_signs_with_the_wrong_secret_fetches_nothing() {
     std::fs::write(&secret, SECRET).unwrap();
     let token = gitea.token_file.to_str().unwrap();
     let daemon = Daemon::start(
-        &sandbox,
+        sandbox,
         &url,
         &unique("wrong-secret"),
         &[
@@ -188,5 +195,54 @@ fn a_webhook_gitea_signs_with_the_wrong_secret_fetches_nothing() {
         !daemon.logs().contains("verified push webhook"),
         "{}",
         daemon.logs()
+    );
+}
+
+#[test]
+fn an_unreachable_forge_delays_statuses_and_never_applying() {
+    let sandbox = plain_with_forge();
+    let gitea = Gitea::of(sandbox);
+    let url = gitea.create_repo("outage");
+    let work = Clone::new(&gitea.push_url("outage"));
+    let ns = sandbox.namespace_now("outage");
+    sandbox.service_now(&ns, "web");
+    work.write(
+        "web.yaml",
+        &Mcs::new(&ns, "web").providers(&["clustera"]).yaml(),
+    );
+    work.commit_and_push("web");
+    let token = gitea.token_file.to_str().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let daemon = Daemon::start(
+        sandbox,
+        &url,
+        &unique("outage"),
+        &[
+            "--git-username",
+            &gitea.user,
+            "--git-token-file",
+            token,
+            "--forge",
+            "gitea",
+            "--forge-url",
+            &dead,
+            "--forge-token-file",
+            token,
+        ],
+    );
+    wait_until(
+        "the MCS applied while the forge is down",
+        Duration::from_secs(30),
+        || sandbox.mcs(&ns, "web").is_some(),
+    );
+    daemon.wait_for("the status retried", Duration::from_secs(30), || {
+        daemon.logs().contains("commit status not posted; retrying")
+    });
+    assert!(
+        daemon.get("/readyz").0 == 200,
+        "{}",
+        daemon.get("/readyz").1
     );
 }

@@ -123,7 +123,7 @@ pub fn read_paths(
         }
         files.push(RepoFile {
             path: path.clone(),
-            content: read_blob(repo, entry.id()).map_err(read)?,
+            content: Blobs::default().read(repo, entry.id()).map_err(read)?,
             id: Some(entry.id().to_string()),
         });
     }
@@ -192,8 +192,9 @@ fn read_tree(
     let entries = walk(repo, tree)?;
     let mut bytes = 0u64;
     let mut files = Vec::with_capacity(entries.len());
+    let mut blobs = Blobs::default();
     for entry in entries {
-        let file = read_entry(repo, tree, entry, known)?;
+        let file = read_entry(repo, tree, entry, known, &mut blobs)?;
         if let FileContent::Bytes(content) = &file.content {
             bytes += content.len() as u64;
         }
@@ -253,6 +254,7 @@ fn read_entry(
     tree: &Tree<'_>,
     entry: Entry,
     known: &HashMap<String, String>,
+    blobs: &mut Blobs,
 ) -> Result<RepoFile, git2::Error> {
     let id = entry.id.to_string();
     let unchanged = entry.mode != SYMLINK_MODE
@@ -262,8 +264,8 @@ fn read_entry(
     let content = match entry.kind {
         _ if unchanged => FileContent::Unchanged,
         Some(ObjectType::Commit) => FileContent::Submodule,
-        _ if entry.mode == SYMLINK_MODE => read_symlink(repo, tree, &entry)?,
-        _ => read_blob(repo, entry.id)?,
+        _ if entry.mode == SYMLINK_MODE => read_symlink(repo, tree, &entry, blobs)?,
+        _ => blobs.read(repo, entry.id)?,
     };
     Ok(RepoFile {
         path: entry.path,
@@ -272,18 +274,38 @@ fn read_entry(
     })
 }
 
-fn read_blob(repo: &Repository, id: Oid) -> Result<FileContent, git2::Error> {
-    let (size, _) = repo.odb()?.read_header(id)?;
-    if size > MAX_FILE_BYTES {
-        return Ok(FileContent::TooLarge { size: size as u64 });
+/// The blobs of one revision read so far: a blob reached by many paths
+/// (thousands of names for one large file) is inflated from the object
+/// database once; each path still counts against the byte budget.
+#[derive(Default)]
+struct Blobs {
+    read: HashMap<Oid, FileContent>,
+    /// Blobs inflated from the object database.
+    inflated: usize,
+}
+
+impl Blobs {
+    fn read(&mut self, repo: &Repository, id: Oid) -> Result<FileContent, git2::Error> {
+        if let Some(content) = self.read.get(&id) {
+            return Ok(content.clone());
+        }
+        let (size, _) = repo.odb()?.read_header(id)?;
+        let content = if size > MAX_FILE_BYTES {
+            FileContent::TooLarge { size: size as u64 }
+        } else {
+            self.inflated += 1;
+            FileContent::Bytes(repo.find_blob(id)?.content().to_vec())
+        };
+        self.read.insert(id, content.clone());
+        Ok(content)
     }
-    Ok(FileContent::Bytes(repo.find_blob(id)?.content().to_vec()))
 }
 
 fn read_symlink(
     repo: &Repository,
     tree: &Tree<'_>,
     entry: &Entry,
+    blobs: &mut Blobs,
 ) -> Result<FileContent, git2::Error> {
     let (size, _) = repo.odb()?.read_header(entry.id)?;
     if size > MAX_LINK_TARGET_BYTES {
@@ -306,8 +328,52 @@ fn read_symlink(
     }
     match tree.get_path(Path::new(&resolved)) {
         Ok(found) if found.kind() == Some(ObjectType::Blob) && found.filemode() != SYMLINK_MODE => {
-            read_blob(repo, found.id())
+            blobs.read(repo, found.id())
         }
         _ => Ok(escape()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A commit whose tree names one blob under `paths` names.
+    fn one_blob_many_names(dir: &Path, paths: usize) -> (Repository, Oid) {
+        let repo = Repository::init(dir).unwrap();
+        let commit = commit_one_blob(&repo, paths);
+        (repo, commit)
+    }
+
+    fn commit_one_blob(repo: &Repository, paths: usize) -> Oid {
+        let blob = repo.blob(&vec![b'#'; 64 * 1024]).unwrap();
+        let mut builder = repo.treebuilder(None).unwrap();
+        for i in 0..paths {
+            builder
+                .insert(format!("f{i}.yaml"), blob, 0o100644)
+                .unwrap();
+        }
+        let tree = repo.find_tree(builder.write().unwrap()).unwrap();
+        let who = git2::Signature::now("t", "t@example.com").unwrap();
+        repo.commit(None, &who, &who, "m", &tree, &[]).unwrap()
+    }
+
+    #[test]
+    fn a_blob_under_many_names_is_inflated_once_and_counted_for_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let (repo, commit) = one_blob_many_names(dir.path(), 300);
+        let tree = repo.find_commit(commit).unwrap().tree().unwrap();
+        let mut blobs = Blobs::default();
+        for entry in walk(&repo, &tree).ok().unwrap() {
+            read_entry(&repo, &tree, entry, &HashMap::new(), &mut blobs).unwrap();
+        }
+        assert_eq!(blobs.inflated, 1);
+        let files = read_tree(&repo, &tree, &HashMap::new()).ok().unwrap();
+        assert_eq!(files.len(), 300);
+        assert!(
+            files
+                .iter()
+                .all(|f| matches!(&f.content, FileContent::Bytes(b) if b.len() == 64 * 1024))
+        );
     }
 }
