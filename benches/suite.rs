@@ -24,6 +24,8 @@
 //!   daemon is measured; the nearest size of `MCS_BENCH_SIZES` is used
 //! - `MCS_BENCH_ONLY` (e.g. `validate,plan,apply,daemon`): run only these
 //!   parts; `daemon` stands for `push`, `noop`, `memory` and `change`
+//! - `MCS_BENCH_SMOKE=1`: the smoke run CI makes (N = 100, one run, five
+//!   pushes; `support::smoke`), which fails when a floor is missed
 //! - `MCS_BENCH_PREPARE=N` with `MCS_BENCH_PREPARE_DIR=DIR`: measure nothing;
 //!   leave a sandbox in `DIR/sandbox` with N objects applied from the
 //!   repository `DIR/repo` (for profiling by hand), and print how to use and
@@ -80,8 +82,12 @@ struct Knobs {
 }
 
 fn env_list(name: &str, default: &str) -> Vec<usize> {
+    let smoke_default = support::smoke::DEFAULTS
+        .iter()
+        .find(|(k, _)| *k == name && support::smoke::enabled())
+        .map(|(_, v)| *v);
     std::env::var(name)
-        .unwrap_or_else(|_| default.to_owned())
+        .unwrap_or_else(|_| smoke_default.unwrap_or(default).to_owned())
         .split(',')
         .filter(|s| !s.trim().is_empty())
         .map(|s| {
@@ -265,6 +271,15 @@ fn main() {
         json_path.display(),
         md_path.display()
     );
+    if support::smoke::enabled() {
+        let failures = support::smoke::failures(&|name, n| figures.get(name, n).cloned());
+        for failure in &failures {
+            eprintln!("smoke: FAILED {failure}");
+        }
+        if !failures.is_empty() {
+            std::process::exit(1);
+        }
+    }
 }
 
 /// Leaves a sandbox with N objects applied, for profiling by hand.

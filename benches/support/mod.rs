@@ -8,3 +8,4 @@ pub mod kube_ops;
 pub mod procs;
 pub mod report;
 pub mod sandbox;
+pub mod smoke;
