@@ -9,7 +9,9 @@ mod support;
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use serde_json::json;
-use support::forge_api::{Answer, ForgeApi, Recorded, pull_request_repository};
+use support::forge_api::{
+    Answer, ForgeApi, PostTo, Recorded, pull_request_repository, review_post,
+};
 
 const TOKEN: &str = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
 
@@ -66,25 +68,13 @@ fn post(
     base: &str,
     head: &str,
 ) -> assert_cmd::assert::Assert {
-    let token = repo.join(".token");
-    std::fs::write(&token, format!("{TOKEN}\n")).unwrap();
-    cargo_bin_cmd!("mcs-gitops")
-        .args([
-            "review", "--base", base, "--head", head, "--post", "--forge", "github",
-        ])
-        .args([
-            "--forge-url",
-            &api.url,
-            "--repository",
-            "octo-org/platform",
-            "--pull-request",
-            "7",
-        ])
-        .arg("--forge-token-file")
-        .arg(&token)
-        .arg(repo)
-        .env_remove("GITHUB_ACTIONS")
-        .assert()
+    let to = PostTo {
+        forge: "github",
+        repository: "octo-org/platform",
+        pull_request: 7,
+        token: TOKEN,
+    };
+    review_post(api, &to, repo, base, head)
 }
 
 fn assert_github_headers(request: &Recorded) {

@@ -9,7 +9,9 @@ mod support;
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use serde_json::json;
-use support::forge_api::{Answer, ForgeApi, Recorded, pull_request_repository};
+use support::forge_api::{
+    Answer, ForgeApi, PostTo, Recorded, pull_request_repository, review_post,
+};
 
 const TOKEN: &str = "glpat-aB3cD4eF5gH6iJ7kL8mN";
 const PROJECT: &str = "/api/v4/projects/platform%2Fnetworking%2Fmcs";
@@ -51,25 +53,13 @@ fn post(
     base: &str,
     head: &str,
 ) -> assert_cmd::assert::Assert {
-    let token = repo.join(".token");
-    std::fs::write(&token, TOKEN).unwrap();
-    cargo_bin_cmd!("mcs-gitops")
-        .args([
-            "review", "--base", base, "--head", head, "--post", "--forge", "gitlab",
-        ])
-        .args([
-            "--forge-url",
-            &api.url,
-            "--repository",
-            "platform/networking/mcs",
-            "--pull-request",
-            "4",
-        ])
-        .arg("--forge-token-file")
-        .arg(&token)
-        .arg(repo)
-        .env_remove("GITLAB_CI")
-        .assert()
+    let to = PostTo {
+        forge: "gitlab",
+        repository: "platform/networking/mcs",
+        pull_request: 4,
+        token: TOKEN,
+    };
+    review_post(api, &to, repo, base, head)
 }
 
 #[test]

@@ -175,3 +175,41 @@ pub fn pull_request_repository() -> (tempfile::TempDir, String, String) {
     let head = git(repo, &["rev-parse", "HEAD"]);
     (dir, base, head)
 }
+
+/// Where a `review --post` of [`pull_request_repository`] goes.
+pub struct PostTo<'a> {
+    /// `github`, `gitlab` or `gitea`.
+    pub forge: &'a str,
+    /// The repository on the forge.
+    pub repository: &'a str,
+    /// The pull request's number.
+    pub pull_request: u64,
+    /// The token, written to a file the command reads.
+    pub token: &'a str,
+}
+
+/// Runs `review --post` from `base` to `head` of `repo` against `api`,
+/// outside any CI environment.
+pub fn review_post(
+    api: &ForgeApi,
+    to: &PostTo<'_>,
+    repo: &std::path::Path,
+    base: &str,
+    head: &str,
+) -> assert_cmd::assert::Assert {
+    let token = repo.join(".token");
+    std::fs::write(&token, format!("{}\n", to.token)).unwrap();
+    assert_cmd::cargo::cargo_bin_cmd!("mcs-gitops")
+        .args([
+            "review", "--base", base, "--head", head, "--post", "--forge", to.forge,
+        ])
+        .args(["--forge-url", &api.url, "--repository", to.repository])
+        .args(["--pull-request", &to.pull_request.to_string()])
+        .arg("--forge-token-file")
+        .arg(&token)
+        .arg(repo)
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITEA_ACTIONS")
+        .env_remove("GITLAB_CI")
+        .assert()
+}
