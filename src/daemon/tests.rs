@@ -225,7 +225,7 @@ struct Daemon {
     federation: FakeFederation,
     watched: FakeWatched,
     health: Arc<Health>,
-    _repo: Repo,
+    repo: Repo,
 }
 
 fn daemon(repo: Repo, mode: Mode, trust: Option<TrustedKeys>) -> Daemon {
@@ -281,7 +281,7 @@ fn daemon(repo: Repo, mode: Mode, trust: Option<TrustedKeys>) -> Daemon {
         federation,
         watched,
         health,
-        _repo: repo,
+        repo,
     }
 }
 
@@ -399,6 +399,27 @@ async fn a_settled_revision_costs_nothing_on_a_full_run() {
     assert_eq!(d.watched.reads(), reads, "a settled run reads nothing");
     d.watched.touch(Some(&cart()));
     assert_eq!(d.reconciler.cycle(Run::Full).await, Outcome::Done);
+}
+
+#[tokio::test]
+async fn readiness_returns_when_the_source_answers_again_with_a_processed_revision() {
+    let mut d = daemon(repo_with(&["cart"]), Mode::Apply, None);
+    assert_eq!(d.reconciler.cycle(Run::Poll).await, Outcome::Done);
+    assert_eq!(d.health.readiness().verdict(), Ok(()));
+    let repo = &d.repo.repo;
+    let mut main = repo.find_reference("refs/heads/main").unwrap();
+    main.rename("refs/heads/elsewhere", false, "outage")
+        .unwrap();
+    assert!(matches!(
+        d.reconciler.cycle(Run::Poll).await,
+        Outcome::Retry(_)
+    ));
+    let failing = d.health.readiness().verdict();
+    assert!(failing.is_err_and(|e| e.starts_with("Git source failing")));
+    let mut back = repo.find_reference("refs/heads/elsewhere").unwrap();
+    back.rename("refs/heads/main", false, "recovered").unwrap();
+    assert_eq!(d.reconciler.cycle(Run::Poll).await, Outcome::Skipped);
+    assert_eq!(d.health.readiness().verdict(), Ok(()), "ready again");
 }
 
 #[tokio::test]

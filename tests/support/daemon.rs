@@ -154,16 +154,20 @@ impl Daemon {
             std::thread::sleep(Duration::from_millis(100));
         }
         let logs = self.logs();
+        // Every trigger logs a line; what went wrong is in the others.
         let tail: Vec<&str> = logs
             .lines()
+            .filter(|l| !l.contains("reconcile triggered"))
             .rev()
             .take(40)
             .collect::<Vec<_>>()
             .into_iter()
             .rev()
             .collect();
+        let (status, readiness) = self.get("/readyz");
         panic!(
-            "timed out after {timeout:?} waiting for {what}; daemon log tail:\n{}",
+            "timed out after {timeout:?} waiting for {what}; /readyz answers {status}: {}; daemon log tail:\n{}",
+            readiness.trim_end(),
             tail.join("\n")
         );
     }

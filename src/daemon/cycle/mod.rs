@@ -85,6 +85,10 @@ impl<F: Federation, W: Watched> Cycle for Reconciler<F, W> {
             Ok(head) => head,
             Err(error) => return self.source_failed(error),
         };
+        // The source answered: an earlier fetch failure is over, even when
+        // the revision it brings was processed before and the cycle ends here.
+        self.observers.health.update(|r| r.source_error = None);
+        self.observers.metrics.set_source_up(true);
         let started = Instant::now();
         let outcome = match self.memory.decide(head, run, Some(self.live.generation())) {
             Decision::Skip => {
@@ -177,8 +181,6 @@ impl<F: Federation, W: Watched> Reconciler<F, W> {
     async fn process(&mut self, head: Oid) -> Outcome {
         self.observers.statuses.saw(head, Seen::Taken);
         self.memory.unsettle();
-        self.observers.health.update(|r| r.source_error = None);
-        self.observers.metrics.set_source_up(true);
         match self.verify(head).await {
             Verified::Yes => {}
             Verified::Refused(refusal) => return self.refused(head, &refusal).await,
