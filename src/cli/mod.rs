@@ -247,9 +247,33 @@ pub struct PlanArgs {
     /// What changes may do.
     #[command(flatten)]
     pub change: ChangeArgs,
+    /// Where placement is read.
+    #[command(flatten)]
+    pub daemon: DaemonPlacementArgs,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = PlanFormat::Text)]
     pub output: PlanFormat,
+}
+
+/// Placement from a running daemon instead of the API (`plan --daemon`).
+#[derive(Clone, Debug, Args)]
+pub struct DaemonPlacementArgs {
+    /// Read placement (bindings, Works, Events) from a running daemon's watched state at this URL (http://host:port) instead of listing it; the objects are still read from the API.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "MCS_GITOPS_DAEMON",
+        requires = "daemon_token_file"
+    )]
+    pub daemon: Option<String>,
+    /// File holding the daemon's --placement-token-file token.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "MCS_GITOPS_DAEMON_TOKEN_FILE",
+        requires = "daemon"
+    )]
+    pub daemon_token_file: Option<PathBuf>,
 }
 
 /// Output format of `apply`.
@@ -369,6 +393,9 @@ pub struct RunArgs {
     /// File holding the webhook secret; without it the webhook endpoint is disabled.
     #[arg(long, value_name = "FILE", env = "MCS_GITOPS_WEBHOOK_SECRET_FILE")]
     pub webhook_secret_file: Option<PathBuf>,
+    /// File holding a token that lets `plan --daemon` read the watched placement (GET /v1/placement); without it that endpoint is disabled.
+    #[arg(long, value_name = "FILE", env = "MCS_GITOPS_PLACEMENT_TOKEN_FILE")]
+    pub placement_token_file: Option<PathBuf>,
     /// User name for HTTPS basic authentication (with --git-password-file or --git-token-file).
     #[arg(long, env = "MCS_GITOPS_GIT_USERNAME")]
     pub git_username: Option<String>,

@@ -14,9 +14,17 @@ pub async fn run(args: &PlanArgs, color: ColorWhen) -> Outcome {
         Ok(snapshot) => snapshot,
         Err(error) => return super::source_failed(&error),
     };
-    let Some(federation) = connect(&args.federation).await else {
+    let Some(mut federation) = connect(&args.federation).await else {
         return Outcome::CouldNotRun;
     };
+    match config::daemon_placement(&args.daemon) {
+        Ok(Some(daemon)) => federation = federation.with_placement_from(daemon),
+        Ok(None) => {}
+        Err(error) => {
+            eprintln!("mcs-gitops: {error}");
+            return Outcome::CouldNotRun;
+        }
+    }
     let settings = match config::settings(
         &args.policy,
         Some(&args.federation.instance),

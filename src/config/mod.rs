@@ -23,12 +23,13 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cli::{ApplyArgs, ChangeArgs, FederationArgs, PolicyArgs, RunArgs};
+use crate::cli::{ApplyArgs, ChangeArgs, DaemonPlacementArgs, FederationArgs, PolicyArgs, RunArgs};
 use crate::daemon::cycle::Mode;
 use crate::daemon::http::WebhookSettings;
 use crate::daemon::lease::LeaseConfig;
 use crate::daemon::status::StatusWriter;
 use crate::daemon::{CycleConfig, DaemonConfig};
+use crate::federation::remote::RemotePlacement;
 use crate::federation::{ApplyOptions, ConnectOptions, Scope};
 use crate::manifest::Policy;
 use crate::plan::ownership::DEFAULT_INSTANCE;
@@ -253,6 +254,10 @@ pub fn daemon(args: &RunArgs) -> Result<DaemonConfig, ConfigError> {
         }),
         None => None,
     };
+    let placement_token = match &args.placement_token_file {
+        Some(path) => Some(read_secret("--placement-token-file", path)?),
+        None => None,
+    };
     let lease = args.leader_elect.then(|| LeaseConfig {
         namespace: args.lease_namespace.clone(),
         name: args
@@ -298,9 +303,23 @@ pub fn daemon(args: &RunArgs) -> Result<DaemonConfig, ConfigError> {
         interval: args.interval,
         resync: args.resync,
         webhook,
+        placement_token,
         lease,
         forge: forge::statuses(args)?,
     })
+}
+
+/// The daemon `plan --daemon` reads placement from, if one is named.
+pub fn daemon_placement(
+    args: &DaemonPlacementArgs,
+) -> Result<Option<RemotePlacement>, ConfigError> {
+    let (Some(url), Some(path)) = (&args.daemon, &args.daemon_token_file) else {
+        return Ok(None);
+    };
+    let token = read_secret("--daemon-token-file", path)?;
+    RemotePlacement::new(url, token)
+        .map(Some)
+        .map_err(|e| ConfigError::Conflict(format!("--daemon {url}: {e}")))
 }
 
 /// The daemon's Git source in words, as recorded on the objects it writes:

@@ -1,5 +1,5 @@
-//! The daemon's HTTP endpoints: `/healthz`, `/readyz`, `/metrics` and the
-//! push webhook `POST /hooks/git`. The caller hands in the listener and the
+//! The daemon's HTTP endpoints: `/healthz`, `/readyz`, `/metrics`, the
+//! push webhook `POST /hooks/git` and the placement `GET /v1/placement`. The caller hands in the listener and the
 //! shutdown signal, so tests control both.
 
 use std::net::SocketAddr;
@@ -18,8 +18,10 @@ use tokio_util::sync::CancellationToken;
 use super::health::Health;
 use super::hook_guard::HookGuard;
 use super::metrics::Metrics;
+use super::placement_api::PlacementApi;
 use super::triggers::{Trigger, TriggerSender};
 use super::webhook::{MAX_BODY_BYTES, Verdict, is_signed, judge};
+use crate::federation::remote::PLACEMENT_PATH;
 use crate::source::auth::Secret;
 
 /// Webhook settings; without them `/hooks/git` answers 404.
@@ -39,6 +41,8 @@ pub struct HttpState {
     pub metrics: Arc<Metrics>,
     /// Webhook settings, if enabled.
     pub webhook: Option<WebhookSettings>,
+    /// The placement endpoint, if enabled.
+    pub placement: Option<PlacementApi>,
     /// The webhook's limits.
     pub guard: HookGuard,
     /// Where verified pushes go.
@@ -56,6 +60,7 @@ pub async fn serve(
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/hooks/git", post(hook))
+        .route(PLACEMENT_PATH, get(placement))
         .with_state(state);
     axum::serve(
         listener,
@@ -85,6 +90,42 @@ async fn metrics(State(state): State<Arc<HttpState>>) -> Response {
         state.metrics.encode(),
     )
         .into_response()
+}
+
+/// `GET /v1/placement`: a wrong token counts as a bad signature does, so
+/// one address cannot guess at leisure.
+async fn placement(
+    State(state): State<Arc<HttpState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(api) = &state.placement else {
+        return (
+            StatusCode::NOT_FOUND,
+            "placement endpoint disabled: no --placement-token-file\n",
+        )
+            .into_response();
+    };
+    let guard = &state.guard;
+    if !guard.may_try(peer.ip(), Instant::now()) {
+        return (StatusCode::TOO_MANY_REQUESTS, "too many bad tokens\n").into_response();
+    }
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if !api.admits(authorization) {
+        guard.failed(peer.ip(), Instant::now());
+        tracing::warn!(source = %peer.ip(), "placement request with a missing or wrong token rejected");
+        return (StatusCode::UNAUTHORIZED, "missing or wrong token\n").into_response();
+    }
+    match api.document().await {
+        Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Err(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: {reason}\n"),
+        )
+            .into_response(),
+    }
 }
 
 /// `POST /hooks/git`: everything that can be refused without the body is

@@ -18,6 +18,7 @@ pub(crate) mod lease;
 mod memory;
 pub(crate) mod metrics;
 pub(crate) mod pacing;
+pub(crate) mod placement_api;
 pub(crate) mod record;
 pub(crate) mod repo;
 mod report;
@@ -40,6 +41,7 @@ use self::health::Health;
 use self::http::{HttpState, WebhookSettings};
 use self::lease::LeaseConfig;
 use self::metrics::Metrics;
+use self::placement_api::PlacementApi;
 use self::record::Keeper;
 use self::repo::{Tracked, blocking};
 use self::report::Reporter;
@@ -48,7 +50,7 @@ use self::triggers::{Trigger, TriggerSender};
 use crate::federation::KubeFederation;
 use crate::federation::cache::LiveCache;
 use crate::reconcile::{Pipeline, Settings};
-use crate::source::auth::GitAuth;
+use crate::source::auth::{GitAuth, Secret};
 use crate::source::mirror::{Origin, RemoteError};
 use crate::source::trust::TrustedKeys;
 
@@ -90,6 +92,8 @@ pub struct DaemonConfig {
     pub resync: Duration,
     /// Webhook settings, if a secret is configured.
     pub webhook: Option<WebhookSettings>,
+    /// The token that `plan --daemon` presents to read placement, if enabled.
+    pub placement_token: Option<Secret>,
     /// Leader election, if enabled.
     pub lease: Option<LeaseConfig>,
     /// Commit statuses on the forge, if enabled (`--forge`).
@@ -140,6 +144,11 @@ pub async fn run(
         health: health.clone(),
         metrics: metrics.clone(),
         webhook: config.webhook.clone(),
+        placement: config.placement_token.clone().map(|token| PlacementApi {
+            token,
+            cache: cache.clone(),
+            scope: config.settings.scope.clone(),
+        }),
         guard: hook_guard::HookGuard::default(),
         triggers: tx.clone(),
     });

@@ -161,6 +161,16 @@ pub enum ReadError {
         /// What is still missing, or the watches' errors.
         reason: String,
     },
+    /// A running daemon did not hand over its placement (`plan --daemon`).
+    #[error("reading placement from the daemon at {url}: {reason}")]
+    Daemon {
+        /// The daemon's URL.
+        url: String,
+        /// Its answer, or why there was none.
+        reason: String,
+        /// Whether asking again may help.
+        retry: Retry,
+    },
 }
 
 impl ReadError {
@@ -171,6 +181,7 @@ impl ReadError {
                 source.retry
             }
             ReadError::NotSynced { .. } => Retry::Transient,
+            ReadError::Daemon { retry, .. } => *retry,
         }
     }
 }

@@ -10,6 +10,7 @@ use kube::{Client, Config};
 
 use super::api::{ApplyOptions, Federation, Reading, Scope};
 use super::error::{ConnectError, ReadError};
+use super::remote::RemotePlacement;
 use crate::plan::{ApplyReport, LiveState, Plan};
 
 /// Where the client's configuration comes from.
@@ -49,6 +50,8 @@ pub async fn connect(options: &ConnectOptions) -> Result<Client, ConnectError> {
 pub struct KubeFederation {
     pub(super) client: Client,
     pub(super) instance: String,
+    /// Where placement comes from when not listed: a running daemon.
+    pub(super) placement: Option<RemotePlacement>,
 }
 
 impl KubeFederation {
@@ -57,6 +60,16 @@ impl KubeFederation {
         KubeFederation {
             client,
             instance: instance.into(),
+            placement: None,
+        }
+    }
+
+    /// Reads placement from a running daemon's watched state instead of
+    /// listing bindings, Works and Events.
+    pub fn with_placement_from(self, daemon: RemotePlacement) -> Self {
+        KubeFederation {
+            placement: Some(daemon),
+            ..self
         }
     }
 

@@ -5,7 +5,8 @@
 //! traits; [`kube`] serves it through a Kubernetes client. Reads are a
 //! handful of cluster-wide, label- or field-selected lists ([`snapshot`])
 //! or watches kept in memory ([`cache`]), with no per-object GETs and no
-//! discovery round-trips: the resources are known ([`resources`]). All
+//! discovery round-trips: the resources are known ([`resources`]); `plan
+//! --daemon` takes placement from a running daemon instead ([`remote`]). All
 //! interpretation of what is read happens in `plan::live`, which is pure.
 //! Every failure is classified once, where the API's answer is read
 //! ([`error`]).
@@ -14,6 +15,7 @@ pub mod api;
 pub mod cache;
 pub mod error;
 pub mod kube;
+pub mod remote;
 pub mod resources;
 pub mod snapshot;
 pub mod write;

@@ -1,5 +1,6 @@
 //! One consistent-enough read of the live state: six lists, sent
-//! concurrently, each reduced to what plans read as it arrives.
+//! concurrently, each reduced to what plans read as it arrives; or three
+//! lists and a running daemon's placement (`plan --daemon`).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use super::resources::{
     CLUSTER, EVENT, MULTI_CLUSTER_SERVICE, RESOURCE_BINDING, Resource, SERVICE, WORK, list_raw,
 };
 use crate::manifest::ObjectKey;
+use crate::plan::Retry;
 use crate::plan::live::{
     LiveBinding, LiveCluster, LiveEvent, LiveObject, LiveState, LiveWork, WORK_MCS_NAME_LABEL,
 };
@@ -31,6 +33,17 @@ impl KubeFederation {
     ) -> Result<LiveState, ReadError> {
         if reading == Reading::Objects {
             return self.objects_only(scope).await;
+        }
+        if let Some(daemon) = &self.placement {
+            let (mut state, document) = tokio::try_join!(self.objects_only(scope), daemon.read())?;
+            document
+                .fill(&mut state, scope)
+                .map_err(|reason| ReadError::Daemon {
+                    url: daemon.url().to_owned(),
+                    reason,
+                    retry: Retry::Terminal,
+                })?;
+            return Ok(state);
         }
         let all = ListParams::default();
         let works = ListParams::default().labels(WORK_MCS_NAME_LABEL);
@@ -70,10 +83,7 @@ impl KubeFederation {
             .filter_map(|o| LiveObject::from_object(o, &self.instance))
             .map(|o| (o.key.clone(), o))
             .collect();
-        state
-            .works
-            .sort_by(|a, b| (&a.mcs, &a.cluster).cmp(&(&b.mcs, &b.cluster)));
-        state.events.sort_by(|a, b| a.last_seen.cmp(&b.last_seen));
+        state.sort_placement();
         Ok(state)
     }
 

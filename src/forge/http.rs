@@ -71,6 +71,7 @@ pub enum SendError {
 #[derive(Clone)]
 pub struct Http {
     client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    max_answer: usize,
 }
 
 impl Http {
@@ -83,7 +84,18 @@ impl Http {
             .enable_http1()
             .build();
         let client = Client::builder(TokioExecutor::new()).build(connector);
-        Ok(Http { client })
+        Ok(Http {
+            client,
+            max_answer: MAX_ANSWER,
+        })
+    }
+
+    /// The same client, reading answers of up to `bytes` (8 MiB unless set).
+    pub fn with_answer_limit(self, bytes: usize) -> Self {
+        Http {
+            max_answer: bytes,
+            ..self
+        }
     }
 
     /// Sends one request; `headers` are added as given.
@@ -117,7 +129,7 @@ impl Http {
                 .await
                 .map_err(|e| SendError::Connect(describe(&e)))?;
             let status = response.status().as_u16();
-            let body = Limited::new(response.into_body(), MAX_ANSWER)
+            let body = Limited::new(response.into_body(), self.max_answer)
                 .collect()
                 .await
                 .map_err(|e| SendError::Body(e.to_string()))?

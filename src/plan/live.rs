@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::fields::{Fingerprint, owned_fingerprint};
@@ -317,7 +317,7 @@ impl LiveObject {
 }
 
 /// Where the control plane places a Service (its ResourceBinding).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LiveBinding {
     /// `spec.placement.clusterAffinity.clusterNames`: where it should go.
@@ -385,7 +385,7 @@ impl LiveBinding {
 }
 
 /// What a Work of an MCS stands for.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "camelCase", tag = "role")]
 pub enum WorkRole {
     /// The MCS marker in a provider's execution space: the cluster is an active provider.
@@ -405,7 +405,7 @@ pub enum WorkRole {
 }
 
 /// A Work that belongs to an MCS.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LiveWork {
     /// The member cluster (the execution namespace minus its prefix).
@@ -419,7 +419,7 @@ pub struct LiveWork {
 }
 
 /// The `Applied` condition of a Work, reduced to what reports use.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "camelCase", tag = "state")]
 pub enum Applied {
     /// `Applied=True`.
@@ -488,7 +488,7 @@ impl LiveWork {
 }
 
 /// An Event about an MCS.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LiveEvent {
     /// The MCS concerned.
@@ -552,5 +552,28 @@ impl LiveState {
     /// The names of today's clusters.
     pub fn cluster_names(&self) -> BTreeSet<String> {
         self.clusters.keys().cloned().collect()
+    }
+
+    /// Puts Works and Events in their one order, whatever order they were
+    /// read in: Works by MCS and cluster, Events oldest first, ties broken
+    /// by content, so that a list, a watch and a daemon's document give
+    /// the same plan.
+    pub fn sort_placement(&mut self) {
+        self.works.sort_by(|a, b| {
+            (&a.mcs, &a.cluster, &a.role, &a.applied)
+                .cmp(&(&b.mcs, &b.cluster, &b.role, &b.applied))
+        });
+        self.events.sort_by(|a, b| {
+            let key = |e: &LiveEvent| {
+                (
+                    e.last_seen.clone(),
+                    e.mcs.clone(),
+                    e.kind.clone(),
+                    e.reason.clone(),
+                    e.message.clone(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
     }
 }

@@ -33,6 +33,7 @@ async fn server(in_flight: usize, timeout: Duration) -> (SocketAddr, Cancellatio
             secret: Secret::new("hook-secret"),
             branch: "main".to_owned(),
         }),
+        placement: None,
         guard: HookGuard::new(in_flight, timeout),
         triggers,
     });
@@ -126,4 +127,13 @@ async fn forged_requests_from_one_address_never_starve_a_signed_push_from_anothe
     let mut forge = from([127, 0, 0, 1], address).await;
     send(&mut forge, &pairs(&signed()), PUSH.len(), PUSH).await;
     assert_eq!(status(&mut forge).await, 202);
+}
+
+#[tokio::test]
+async fn the_placement_endpoint_is_off_without_a_token() {
+    let (address, _shutdown) = server(4, Duration::from_secs(1)).await;
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let request = "GET /v1/placement HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer guess\r\nConnection: close\r\n\r\n";
+    stream.write_all(request.as_bytes()).await.unwrap();
+    assert_eq!(status(&mut stream).await, 404);
 }

@@ -331,10 +331,7 @@ fn copy_state(store: &Store) -> LiveState {
         events: store.events.values().cloned().collect(),
         objects_only: false,
     };
-    state
-        .works
-        .sort_by(|a, b| (&a.mcs, &a.cluster).cmp(&(&b.mcs, &b.cluster)));
-    state.events.sort_by(|a, b| a.last_seen.cmp(&b.last_seen));
+    state.sort_placement();
     state
 }
 
