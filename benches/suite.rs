@@ -406,6 +406,7 @@ fn run_size(
         assert_eq!(t.code, 0, "apply failed:\n{}", t.stderr_tail);
     }
     if knobs.wants("plan") {
+        let (_git, _placement, via_daemon) = placement_daemon(&sandbox, &repo, dir);
         for run in 0..knobs.runs {
             let t = timed(mcs_gitops(&sandbox, "plan", &repo));
             eprintln!("  plan run {run}: {} (exit {})", secs(t.seconds), t.code);
@@ -415,6 +416,16 @@ fn run_size(
                 t.stderr_tail
             );
             figures.push("plan", n, t.seconds);
+            let mut remote = mcs_gitops(&sandbox, "plan", &repo);
+            remote.args(&via_daemon);
+            let d = timed(remote);
+            eprintln!(
+                "  plan --daemon run {run}: {} (exit {})",
+                secs(d.seconds),
+                d.code
+            );
+            assert_eq!(d.code, 0, "plan --daemon failed:\n{}", d.stderr_tail);
+            figures.push("plan-daemon", n, d.seconds);
             if knobs.kubectl_diff_sizes.contains(&n) {
                 let t = timed(kubectl_with_dirs(&sandbox, "diff", &dirs));
                 eprintln!(
@@ -459,6 +470,38 @@ fn run_size(
         }
     }
     sandbox.down();
+}
+
+/// A daemon that serves its watched placement to `plan --daemon` (dry run,
+/// no status reports: it writes nothing), ready; and the flags that use it.
+fn placement_daemon(
+    sandbox: &Sandbox,
+    repo: &Path,
+    dir: &Path,
+) -> (GitDaemon, Daemon, Vec<String>) {
+    let git = GitDaemon::start(&dir.join("git-placement"));
+    let url = git.repository("config");
+    procs::publish(repo, &url);
+    let token = dir.join("placement-token");
+    std::fs::write(&token, "bench-placement-token\n").expect("token file");
+    let daemon = Daemon::start(&DaemonOptions {
+        repo: &url,
+        kubeconfig: &sandbox.kubeconfig,
+        interval: "1h",
+        dry_run: true,
+        status: false,
+        webhook_secret_file: None,
+        placement_token_file: Some(&token),
+        work: &dir.join("daemon-placement"),
+    });
+    wait_settled(&daemon, Duration::from_secs(600), Duration::from_secs(2));
+    let flags = vec![
+        "--daemon".to_owned(),
+        format!("http://127.0.0.1:{}", daemon.port),
+        "--daemon-token-file".to_owned(),
+        token.display().to_string(),
+    ];
+    (git, daemon, flags)
 }
 
 /// Namespaces and Services through the API with the concurrent client;
@@ -701,6 +744,7 @@ fn noop_cycles(
         dry_run: false,
         status: true,
         webhook_secret_file: None,
+        placement_token_file: None,
         work: &work,
     });
     let metrics = wait_settled(&daemon, Duration::from_secs(600), Duration::from_secs(5));
@@ -819,6 +863,7 @@ fn daemon_memory(n: usize, sandbox: &Sandbox, url: &str, dir: &Path, figures: &m
         dry_run: false,
         status: true,
         webhook_secret_file: None,
+        placement_token_file: None,
         work: &work,
     });
     let metrics = wait_settled(&daemon, Duration::from_secs(1800), Duration::from_secs(5));
@@ -926,6 +971,7 @@ impl WebhookBench<'_> {
             dry_run,
             status,
             webhook_secret_file: Some(self.secret_file),
+            placement_token_file: None,
             work: &self.dir.join(name),
         });
         (daemon, secret)
@@ -1117,6 +1163,23 @@ fn table(knobs: &Knobs, f: &Figures) -> Results {
             );
             if n == 5000 {
                 row = row.target("≥ 20× faster at N = 5,000", k / ours >= 20.0);
+            }
+        }
+        r.row(row);
+        let Some(remote) = f.median("plan-daemon", n) else {
+            continue;
+        };
+        let mut row = Row::new(
+            format!("plan --daemon, steady state, N = {}", fmt_n(n)),
+            secs(remote),
+        );
+        if let Some(k) = f.median("kubectl-diff", n) {
+            row = row.reference(
+                format!("kubectl diff --server-side: {}", secs(k)),
+                format!("{} faster", ratio(k, remote)),
+            );
+            if n == 5000 {
+                row = row.target("≥ 20× faster at N = 5,000", k / remote >= 20.0);
             }
         }
         r.row(row);

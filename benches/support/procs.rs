@@ -229,6 +229,8 @@ pub struct DaemonOptions<'a> {
     pub status: bool,
     /// Webhook secret file, if any.
     pub webhook_secret_file: Option<&'a Path>,
+    /// Placement token file (serves `plan --daemon`), if any.
+    pub placement_token_file: Option<&'a Path>,
     /// Working directory (cache, logs).
     pub work: &'a Path,
 }
@@ -266,6 +268,9 @@ impl Daemon {
         }
         if let Some(file) = options.webhook_secret_file {
             command.arg("--webhook-secret-file").arg(file);
+        }
+        if let Some(file) = options.placement_token_file {
+            command.arg("--placement-token-file").arg(file);
         }
         let child = command
             .env("RUST_LOG", "info")
