@@ -299,3 +299,38 @@ fn a_status_report_shows_html_and_markdown_from_git_as_text() {
         "{summary}"
     );
 }
+
+#[test]
+fn a_status_file_changes_with_its_object_not_with_every_revision() {
+    let live = live_cart(Live::new(), &["clusterb"])
+        .binding("shop", "cart", &["clustera", "clusterb"])
+        .collected(("shop", "cart"), "clustera", 3)
+        .dispatched(("shop", "cart"), "clustera", "clusterb", 3, true);
+    let report = |revision: &str| {
+        let mut plan = plan(&cart(), &live);
+        plan.revision = Some(Revision::new(revision));
+        build(&ReportInput {
+            branch: "main",
+            revision: &Revision::new(revision),
+            summary: "another object changed",
+            result: RevisionResult::Applied,
+            reason: None,
+            stalled: None,
+            last_applied: None,
+            plan: Some(&plan),
+            apply: None,
+            live: Some(&live.state),
+            diagnostics: &plan.diagnostics,
+            exposure_changes: &[],
+        })
+    };
+    let (first, second) = (report(&"a".repeat(40)), report(&"b".repeat(40)));
+    assert_eq!(
+        first["status/shop/cart.yaml"], second["status/shop/cart.yaml"],
+        "the object's report is the same"
+    );
+    assert_ne!(
+        first["status/_revision.yaml"], second["status/_revision.yaml"],
+        "the revision file names the revision"
+    );
+}
