@@ -321,6 +321,8 @@ fn the_deployment_runs_two_hardened_replicas_with_leader_election_and_secrets_as
     for (path, secret) in [
         ("/etc/mcs-gitops/git", "mcs-gitops-git"),
         ("/etc/mcs-gitops/webhook", "mcs-gitops-webhook"),
+        ("/etc/mcs-gitops/forge", "mcs-gitops-forge"),
+        ("/etc/mcs-gitops/placement", "mcs-gitops-placement"),
     ] {
         let volume = mounted_at(path);
         assert_eq!(volume["secret"]["secretName"], secret);
