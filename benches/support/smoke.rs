@@ -47,6 +47,15 @@ pub fn failures(samples: Lookup<'_>) -> Vec<String> {
     } else {
         floor("plan vs kubectl diff", None, String::new());
     }
+    if let (Some(remote), Some(kubectl)) = (m("plan-daemon"), m("kubectl-diff")) {
+        floor(
+            "plan --daemon within 2× kubectl diff --server-side (target 20× faster at 5,000)",
+            Some(remote <= 2.0 * kubectl),
+            format!("{remote:.3} s vs {kubectl:.3} s"),
+        );
+    } else {
+        floor("plan --daemon vs kubectl diff", None, String::new());
+    }
     if let (Some(ours), Some(kubectl)) = (m("apply"), m("kubectl-apply")) {
         floor(
             "apply no slower than kubectl apply --server-side (target 5× faster)",
