@@ -32,9 +32,15 @@ fn follows_pushes(sandbox: &Sandbox, server: &GitServer, daemon_args: &[&str]) -
         sandbox.mcs(&ns, "web").is_some()
     });
     let status_path = format!("status/{ns}/web.yaml");
+    let reported = |revision: &str, consumers: &str| {
+        work.status_file(STATUS, "status/_revision.yaml")
+            .is_some_and(|s| s.contains(revision))
+            && work
+                .status_file(STATUS, &status_path)
+                .is_some_and(|s| s.contains(&format!("consumers: {consumers}")))
+    };
     wait_until("the status report", Duration::from_secs(30), || {
-        work.status_file(STATUS, &status_path)
-            .is_some_and(|s| s.contains(&first))
+        reported(&first, "clustera")
     });
 
     work.write(
@@ -56,10 +62,7 @@ fn follows_pushes(sandbox: &Sandbox, server: &GitServer, daemon_args: &[&str]) -
     wait_until(
         "the status report of the change",
         Duration::from_secs(30),
-        || {
-            work.status_file(STATUS, &status_path)
-                .is_some_and(|s| s.contains(&second))
-        },
+        || reported(&second, "clustera, clusterc"),
     );
     let summary = work.status_file(STATUS, "STATUS.md").unwrap();
     assert!(summary.contains(&format!("`{ns}/web`")), "{summary}");
