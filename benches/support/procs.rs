@@ -205,13 +205,19 @@ impl Drop for GitDaemon {
     }
 }
 
-/// Makes `dir` (a generated repository) a working copy pushing to `url`,
-/// commits everything and pushes `main`.
+/// Makes `dir` (a generated repository) a working copy pushing to `url`
+/// (committing everything the first time) and pushes `main` there.
 pub fn publish(dir: &Path, url: &str) {
-    git(dir, &["init", "-q", "-b", "main"]);
-    git(dir, &["remote", "add", "origin", url]);
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", "generated configuration"]);
+    let committed = dir.join(".git").exists();
+    if !committed {
+        git(dir, &["init", "-q", "-b", "main"]);
+        git(dir, &["add", "-A"]);
+        git(dir, &["commit", "-q", "-m", "generated configuration"]);
+    }
+    // The same directory may be published to several servers; `origin`
+    // is the last one, where later pushes go.
+    let verb = if committed { "set-url" } else { "add" };
+    git(dir, &["remote", verb, "origin", url]);
     git(dir, &["push", "-q", "origin", "main"]);
 }
 
