@@ -23,8 +23,9 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// Classifies a client error and puts it in words: 429 and 5xx, and a
-    /// server that did not answer, are worth retrying; any other refusal
+    /// Classifies a client error and puts it in words: 410 (an expired
+    /// watch), 429 and 5xx, and a server that did not answer, are worth
+    /// retrying; any other refusal
     /// will be repeated until something changes.
     pub fn from_kube(error: &kube::Error) -> Self {
         let kube::Error::Api(status) = error else {
@@ -37,8 +38,11 @@ impl ApiError {
                 words: error.to_string(),
             };
         };
+        // 410 Gone ("too old resource version", reason Expired) is what a
+        // watch gets when it fell behind etcd's compaction: the watcher
+        // lists again by itself, so the next try finds it caught up.
         let retry = match status.code {
-            429 | 500..=599 => Retry::Transient,
+            410 | 429 | 500..=599 => Retry::Transient,
             _ => Retry::Terminal,
         };
         let words = match status.code {
@@ -202,6 +206,11 @@ mod tests {
         assert_eq!(api(422, "Invalid").retry, Retry::Terminal);
         assert_eq!(api(409, "Conflict").retry, Retry::Terminal);
         assert_eq!(api(429, "TooManyRequests").retry, Retry::Transient);
+        assert_eq!(
+            api(410, "Expired").retry,
+            Retry::Transient,
+            "a watch that fell behind relists"
+        );
         assert_eq!(api(503, "").retry, Retry::Transient);
         assert_eq!(api(503, "").reason, "503");
     }
