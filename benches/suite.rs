@@ -1147,42 +1147,36 @@ fn fmt_n(n: usize) -> String {
 }
 
 /// Builds the table from the figures, in the order of the targets.
+/// The row of a steady-state plan (`figure`, shown as `what`) at `n`,
+/// beside `kubectl diff` of the same run.
+fn plan_row(f: &Figures, figure: &str, what: &str, n: usize) -> Option<Row> {
+    let ours = f.median(figure, n)?;
+    let mut row = Row::new(
+        format!("{what}, steady state, N = {}", fmt_n(n)),
+        secs(ours),
+    );
+    if let Some(k) = f.median("kubectl-diff", n) {
+        row = row.reference(
+            format!("kubectl diff --server-side: {}", secs(k)),
+            format!("{} faster", ratio(k, ours)),
+        );
+        if n == 5000 {
+            row = row.target("≥ 20× faster at N = 5,000", k / ours >= 20.0);
+        }
+    }
+    Some(row)
+}
+
 fn table(knobs: &Knobs, f: &Figures) -> Results {
     let mut r = Results::default();
     let sizes = &knobs.sizes;
-    // plan
+    // plan, reading everything itself and with placement from a daemon
     for &n in sizes {
-        let Some(ours) = f.median("plan", n) else {
-            continue;
-        };
-        let mut row = Row::new(format!("plan, steady state, N = {}", fmt_n(n)), secs(ours));
-        if let Some(k) = f.median("kubectl-diff", n) {
-            row = row.reference(
-                format!("kubectl diff --server-side: {}", secs(k)),
-                format!("{} faster", ratio(k, ours)),
-            );
-            if n == 5000 {
-                row = row.target("≥ 20× faster at N = 5,000", k / ours >= 20.0);
+        for (figure, what) in [("plan", "plan"), ("plan-daemon", "plan --daemon")] {
+            if let Some(row) = plan_row(f, figure, what, n) {
+                r.row(row);
             }
         }
-        r.row(row);
-        let Some(remote) = f.median("plan-daemon", n) else {
-            continue;
-        };
-        let mut row = Row::new(
-            format!("plan --daemon, steady state, N = {}", fmt_n(n)),
-            secs(remote),
-        );
-        if let Some(k) = f.median("kubectl-diff", n) {
-            row = row.reference(
-                format!("kubectl diff --server-side: {}", secs(k)),
-                format!("{} faster", ratio(k, remote)),
-            );
-            if n == 5000 {
-                row = row.target("≥ 20× faster at N = 5,000", k / remote >= 20.0);
-            }
-        }
-        r.row(row);
     }
     // apply vs kubectl
     for &n in sizes {
