@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::kube::KubeFederation;
 use super::resources::MULTI_CLUSTER_SERVICE;
 use crate::manifest::ObjectKey;
-use crate::plan::ownership::FIELD_MANAGER;
+use crate::plan::ownership::{DesiredObject, FIELD_MANAGER};
 use crate::plan::{
     Action, ApplyReport, Blocker, ObjectChange, ObjectOutcome, ObjectResult, Plan, Retry,
 };
@@ -40,26 +40,23 @@ impl KubeFederation {
     /// Asks the server how each applying change would store the object, and
     /// records the answer (or the refusal) in the plan.
     pub(super) async fn dry_run_changes(&self, plan: &mut Plan, options: ApplyOptions) {
-        let candidates: Vec<(ObjectKey, Value)> = plan
-            .changes
-            .iter()
-            .filter(|c| c.action.applies() && c.blocked.is_none() && c.action != Action::Recreate)
-            .filter_map(|c| Some((c.key.clone(), c.desired.clone()?)))
-            .collect();
         let params = self.patch_params(options.force_conflicts, true);
-        // The futures are made before they are streamed: a stream of
-        // closures over borrowed data is not `Send` to the compiler.
-        let requests: Vec<_> = candidates
-            .into_iter()
-            .map(|(key, desired)| {
-                let params = params.clone();
-                async move {
-                    let result = self.apply_object(&key, &desired, &params).await;
-                    (key, result)
-                }
+        // Each request is made as the stream reaches it: a future per object,
+        // made up front, would hold kilobytes for every object of the plan.
+        // The stream walks indices: closures over borrowed elements are not
+        // `Send` to the compiler.
+        let changes = &plan.changes;
+        let candidates: Vec<usize> = (0..changes.len())
+            .filter(|&i| {
+                let c = &changes[i];
+                c.action.applies()
+                    && c.blocked.is_none()
+                    && c.action != Action::Recreate
+                    && c.desired.is_some()
             })
             .collect();
-        let views: Vec<(ObjectKey, Result<Value, Blocker>)> = futures::stream::iter(requests)
+        let views: Vec<(ObjectKey, Result<Value, Blocker>)> = futures::stream::iter(candidates)
+            .map(|i| self.server_view_of(&changes[i], &params))
             .buffer_unordered(options.concurrency.max(1))
             .collect()
             .await;
@@ -68,36 +65,39 @@ impl KubeFederation {
         }
     }
 
+    async fn server_view_of(
+        &self,
+        change: &ObjectChange,
+        params: &PatchParams,
+    ) -> (ObjectKey, Result<Value, Blocker>) {
+        let key = change.key.clone();
+        let Some(desired) = &change.desired else {
+            return (key, Ok(Value::Null));
+        };
+        let view = self
+            .apply_object(&key, desired, params)
+            .await
+            .map(|stored| serde_json::to_value(stored).unwrap_or(Value::Null));
+        (key, view)
+    }
+
     async fn apply_object(
         &self,
         key: &ObjectKey,
-        desired: &Value,
+        desired: &DesiredObject,
         params: &PatchParams,
-    ) -> Result<Value, Blocker> {
-        let api = self.mcs_api(&key.namespace);
-        let stored = api
-            .patch(&key.name, params, &Patch::Apply(desired))
+    ) -> Result<DynamicObject, Blocker> {
+        self.mcs_api(&key.namespace)
+            .patch(&key.name, params, &Patch::Apply(desired.as_raw()))
             .await
-            .map_err(|e| rejected(&e))?;
-        Ok(serde_json::to_value(stored).unwrap_or(Value::Null))
+            .map_err(|e| rejected(&e))
     }
 
     /// Makes every unblocked change of the plan. The plan must be valid.
     pub(super) async fn apply_changes(&self, plan: &Plan, options: ApplyOptions) -> ApplyReport {
-        let requests: Vec<_> = plan
-            .changes
-            .iter()
-            .map(|change| async move {
-                let (outcome, resource_version) = self.execute(change, options).await;
-                ObjectResult {
-                    key: change.key.clone(),
-                    action: change.action,
-                    outcome,
-                    resource_version,
-                }
-            })
-            .collect();
-        let mut results: Vec<ObjectResult> = futures::stream::iter(requests)
+        let changes = &plan.changes;
+        let mut results: Vec<ObjectResult> = futures::stream::iter(0..changes.len())
+            .map(|i| self.result_of(&changes[i], options))
             .buffer_unordered(options.concurrency.max(1))
             .collect()
             .await;
@@ -105,6 +105,16 @@ impl KubeFederation {
         ApplyReport {
             results,
             dry_run: options.dry_run,
+        }
+    }
+
+    async fn result_of(&self, change: &ObjectChange, options: ApplyOptions) -> ObjectResult {
+        let (outcome, resource_version) = self.execute(change, options).await;
+        ObjectResult {
+            key: change.key.clone(),
+            action: change.action,
+            outcome,
+            resource_version,
         }
     }
 
@@ -129,7 +139,7 @@ impl KubeFederation {
             (_, Some(desired)) => self
                 .apply_object(&change.key, desired, &params)
                 .await
-                .map(|stored| resource_version(&stored)),
+                .map(|stored| stored.metadata.resource_version),
             (_, None) => return (ObjectOutcome::Skipped, None),
         };
         match result {
@@ -160,7 +170,7 @@ impl KubeFederation {
     async fn recreate(
         &self,
         change: &ObjectChange,
-        desired: &Value,
+        desired: &DesiredObject,
         params: &PatchParams,
     ) -> Result<Option<String>, Blocker> {
         let dry_run = params.dry_run;
@@ -175,7 +185,7 @@ impl KubeFederation {
                     return self
                         .apply_object(&change.key, desired, params)
                         .await
-                        .map(|stored| resource_version(&stored));
+                        .map(|stored| stored.metadata.resource_version);
                 }
                 Ok(Some(_)) => tokio::time::sleep(Duration::from_millis(200)).await,
                 Err(error) => return Err(rejected(&error)),
@@ -191,13 +201,6 @@ impl KubeFederation {
             at: None,
         })
     }
-}
-
-fn resource_version(object: &Value) -> Option<String> {
-    object
-        .pointer("/metadata/resourceVersion")?
-        .as_str()
-        .map(str::to_owned)
 }
 
 /// Turns an API error into a blocker naming the reason and, for conflicts,

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::fields::desired_fingerprint;
 use super::live::{LiveObject, LiveState};
-use super::ownership::{FIELD_MANAGER, Ownership, desired_object};
+use super::ownership::{DesiredObject, FIELD_MANAGER, Ownership, desired_object};
 use super::retry::Retry;
 use crate::manifest::{ExposureType, Location, MultiClusterService, ObjectKey, Revision};
 
@@ -134,7 +134,7 @@ pub struct ObjectChange {
     pub source: Option<Location>,
     /// The object to apply.
     #[serde(skip)]
-    pub desired: Option<Value>,
+    pub desired: Option<DesiredObject>,
     /// The live object, as the server returned it.
     #[serde(skip)]
     pub live: Option<Value>,
@@ -279,7 +279,7 @@ pub(super) fn change_for(
     let mut change = ObjectChange::new(mcs.key.clone(), Action::Create);
     change.source = Some(mcs.origin.clone());
     let Some(live) = live else {
-        change.desired = Some(desired);
+        change.desired = Some(DesiredObject::new(&desired));
         return change;
     };
     change.live = live.object.clone();
@@ -328,7 +328,7 @@ pub(super) fn change_for(
     // An unchanged object is neither written nor shown as a diff: keeping
     // its desired form would only hold memory for every object of the fleet.
     if change.action != Action::Unchanged {
-        change.desired = Some(desired);
+        change.desired = Some(DesiredObject::new(&desired));
     }
     change
 }

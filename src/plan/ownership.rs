@@ -6,6 +6,7 @@
 //! file and the revision that last changed it. Only objects carrying both
 //! labels are ever pruned.
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::manifest::{MultiClusterService, Revision};
@@ -93,6 +94,37 @@ pub fn desired_object(
         annotations.insert(SOURCE_ANNOTATION.into(), json!(source));
     }
     object
+}
+
+/// The object to apply, kept as its JSON text. A plan holds one for every
+/// object it writes (every object, in a first cycle), and the parsed form
+/// costs several times the memory of the text; the text is what the API
+/// receives, and a diff parses it again only for the objects it shows.
+#[derive(Clone, Debug)]
+pub struct DesiredObject(Box<RawValue>);
+
+impl DesiredObject {
+    /// Keeps `object` as JSON text.
+    pub fn new(object: &Value) -> Self {
+        let text = serde_json::to_string(object).expect("a JSON value always serialises");
+        DesiredObject(RawValue::from_string(text).expect("serde_json wrote valid JSON"))
+    }
+
+    /// The object, parsed again.
+    pub fn to_value(&self) -> Value {
+        serde_json::from_str(self.0.get()).expect("the text was written from a value")
+    }
+
+    /// The JSON text, as it is sent.
+    pub fn as_raw(&self) -> &RawValue {
+        &self.0
+    }
+}
+
+impl PartialEq for DesiredObject {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
 }
 
 /// Whether an object's annotations keep it from being pruned.

@@ -21,8 +21,8 @@ pub fn sides(change: &ObjectChange) -> (String, String) {
         _ => change
             .server_view
             .as_ref()
-            .or(change.desired.as_ref())
             .map(to_yaml)
+            .or_else(|| change.desired.as_ref().map(|d| to_yaml(&d.to_value())))
             .unwrap_or_default(),
     };
     (before, after)
