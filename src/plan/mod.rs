@@ -178,8 +178,8 @@ impl ObjectChange {
             _ => self
                 .server_view
                 .as_ref()
-                .or(self.desired.as_ref())
-                .map(normalize),
+                .map(normalize)
+                .or_else(|| self.desired.as_ref().map(|d| normalize(&d.to_value()))),
         };
         field_changes(before.as_ref(), after.as_ref())
     }
