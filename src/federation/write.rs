@@ -49,15 +49,13 @@ impl KubeFederation {
         let candidates: Vec<usize> = (0..changes.len())
             .filter(|&i| {
                 let c = &changes[i];
-                c.action.applies()
-                    && c.blocked.is_none()
-                    && c.action != Action::Recreate
-                    && c.desired.is_some()
+                c.action.applies() && c.blocked.is_none() && c.action != Action::Recreate
             })
             .collect();
         let views: Vec<(ObjectKey, Result<Value, Blocker>)> = futures::stream::iter(candidates)
             .map(|i| self.server_view_of(&changes[i], &params))
             .buffer_unordered(options.concurrency.max(1))
+            .filter_map(std::future::ready)
             .collect()
             .await;
         for (key, view) in views {
@@ -69,16 +67,13 @@ impl KubeFederation {
         &self,
         change: &ObjectChange,
         params: &PatchParams,
-    ) -> (ObjectKey, Result<Value, Blocker>) {
-        let key = change.key.clone();
-        let Some(desired) = &change.desired else {
-            return (key, Ok(Value::Null));
-        };
+    ) -> Option<(ObjectKey, Result<Value, Blocker>)> {
+        let desired = change.desired.as_ref()?;
         let view = self
-            .apply_object(&key, desired, params)
+            .apply_object(&change.key, desired, params)
             .await
             .map(|stored| serde_json::to_value(stored).unwrap_or(Value::Null));
-        (key, view)
+        Some((change.key.clone(), view))
     }
 
     async fn apply_object(

@@ -169,17 +169,23 @@ impl Plan {
 }
 
 impl ObjectChange {
+    /// The object as the change leaves it: the server's dry-run view when
+    /// known, else the desired object.
+    pub fn after(&self) -> Option<std::borrow::Cow<'_, serde_json::Value>> {
+        use std::borrow::Cow;
+        self.server_view
+            .as_ref()
+            .map(Cow::Borrowed)
+            .or_else(|| self.desired.as_ref().map(|d| Cow::Owned(d.to_value())))
+    }
+
     /// The field-level changes, in the server's view when known.
     pub fn field_changes(&self) -> Vec<FieldChange> {
         let before = self.live.as_ref().map(normalize);
         let after = match self.action {
             Action::Prune => None,
             Action::Detach | Action::Unchanged | Action::NotComparable => before.clone(),
-            _ => self
-                .server_view
-                .as_ref()
-                .map(normalize)
-                .or_else(|| self.desired.as_ref().map(|d| normalize(&d.to_value()))),
+            _ => self.after().map(|object| normalize(&object)),
         };
         field_changes(before.as_ref(), after.as_ref())
     }

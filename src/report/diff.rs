@@ -19,10 +19,8 @@ pub fn sides(change: &ObjectChange) -> (String, String) {
         Action::Prune => String::new(),
         Action::Unchanged | Action::Detach => before.clone(),
         _ => change
-            .server_view
-            .as_ref()
-            .map(to_yaml)
-            .or_else(|| change.desired.as_ref().map(|d| to_yaml(&d.to_value())))
+            .after()
+            .map(|object| to_yaml(&object))
             .unwrap_or_default(),
     };
     (before, after)
